@@ -1,0 +1,133 @@
+"""A results tree (a sweep, or any folder of runs) as one pandas DataFrame."""
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .run import RESULTS_NAME, load_run
+
+# Config keys (dotted) that say how a run was quantized; see core/config/config.hpp.
+WEIGHT_METHOD = "config.quant.weight_quant.method"
+WEIGHT_BITS = "config.quant.weight_quant.bits"
+SIGMOID_METHOD = "config.quant.sigmoid_quant.method"
+TANH_METHOD = "config.quant.tanh_quant.method"
+SLOPING_FACTOR = "config.quant.sloping_factor"
+CELL = "config.model.cell"
+K_BIT_METHODS = ("uniform",)  # methods whose bit width is part of their name in labels
+# /final attributes that become plain columns (others get a "final." prefix).
+FINAL_COLUMNS = ("best_valid_ppl", "test_ppl", "test_ppl_mean", "test_ppl_std", "eval_samples",
+                 "epochs_run")
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    """{"quant": {"weight_quant": {"method": "ttq"}}} -> {"quant.weight_quant.method": "ttq"}.
+    Lists become tuples so that columns stay hashable (groupby works)."""
+    out = {}
+    for key, value in (d or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            out.update(flatten(value, name + "."))
+        elif isinstance(value, list):
+            out[name] = tuple(value)
+        else:
+            out[name] = value
+    return out
+
+
+def _run_dirs(root: Path):
+    """Directories under root (root included) holding results.h5 or summary.json."""
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        if RESULTS_NAME in filenames or "summary.json" in filenames:
+            yield Path(dirpath)
+
+
+def _row_from_h5(run_dir: Path) -> dict:
+    run = load_run(run_dir)
+    last = run.metrics.iloc[-1] if len(run.metrics) else {}
+    return {
+        "name": run.name, "status": run.status, "complete": run.complete,
+        "epochs": len(run.metrics),
+        "last_valid_ppl": float(last["valid_ppl"]) if len(run.metrics) else np.nan,
+        "histogram_epochs": tuple(run.histogram_epochs),
+        "config_hash": run.attrs.get("config_hash", ""),
+        **{f"final.{k}" if k not in FINAL_COLUMNS else k: v for k, v in run.final.items()},
+        **flatten(run.config, "config."),
+    }
+
+
+def _row_from_summary(run_dir: Path) -> dict:
+    """A run directory without results.h5 (e.g. copied without the bulky file)."""
+    summary = json.loads((run_dir / "summary.json").read_text())
+    config_file = run_dir / "config.yaml"
+    config = yaml.safe_load(config_file.read_text()) if config_file.exists() else {}
+    row = {"name": (config or {}).get("name", run_dir.name), "status": summary.get("status", ""),
+           "complete": summary.get("status") in ("finished", "failed", "diverged"),
+           "epochs": summary.get("epochs_run", np.nan),
+           "config_hash": summary.get("config_hash", "")}
+    row.update({k: summary[k] for k in FINAL_COLUMNS if k in summary})
+    row.update(flatten(config or {}, "config."))
+    return row
+
+
+def load_tree(root) -> pd.DataFrame:
+    """One row per run found under root (a directory holding results.h5, or else
+    summary.json): name, status, complete, epochs, final metrics (best_valid_ppl, test_ppl,
+    ...), config keys as dotted columns "config.quant.weight_quant.method", and path. A run
+    that cannot be read gets status "unreadable" and an `error` column, with a warning."""
+    root = Path(root)
+    if not root.exists():
+        raise FileNotFoundError(f"results tree {root} does not exist")
+    rows = []
+    for run_dir in _run_dirs(root):
+        try:
+            if (run_dir / RESULTS_NAME).exists():
+                row = _row_from_h5(run_dir)
+            else:
+                row = _row_from_summary(run_dir)
+        except (OSError, ValueError, KeyError) as e:
+            warnings.warn(f"skipping unreadable run {run_dir}: {e}")
+            row = {"name": run_dir.name, "status": "unreadable", "complete": False, "error": str(e)}
+        row["path"] = str(run_dir)
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    for column in ("name", "status", "complete", "epochs", *FINAL_COLUMNS[:2], "path"):
+        if column not in frame:
+            frame[column] = pd.Series(dtype=float)
+    return frame
+
+
+def quant_label(row) -> str:
+    """A short name for a run's quantization, e.g. "W ttq / A btq", "W uniform4 / A fp"."""
+    def method(key, bits_key=None):
+        m = row.get(key, "fp")
+        if not isinstance(m, str) or not m:
+            m = "fp"
+        if m in K_BIT_METHODS and bits_key and not pd.isna(row.get(bits_key, np.nan)):
+            m += str(int(row[bits_key]))
+        return m
+    weights = method(WEIGHT_METHOD, WEIGHT_BITS)
+    sigmoid, tanh = method(SIGMOID_METHOD), method(TANH_METHOD)
+    activations = sigmoid if sigmoid == tanh else f"{sigmoid}+{tanh}"
+    return f"W {weights} / A {activations}"
+
+
+def degradation_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFrame:
+    """Adds `quant` (label), `baseline_<metric>` and `degradation` (metric minus the best
+    full-precision run of the same cell) to the finished runs of a tree. Runs whose cell has
+    no full-precision run get NaN degradation."""
+    runs = tree[tree["status"] == "finished"].copy() if "status" in tree else tree.copy()
+    runs["quant"] = [quant_label(r) for _, r in runs.iterrows()]
+    if CELL not in runs:
+        runs[CELL] = "?"
+    is_fp = runs["quant"] == "W fp / A fp"
+    baselines = runs[is_fp].groupby(CELL)[metric].min()
+    runs[f"baseline_{metric}"] = runs[CELL].map(baselines)
+    runs["degradation"] = runs[metric] - runs[f"baseline_{metric}"]
+    return runs

@@ -1,0 +1,114 @@
+#pragma once
+// The typed configuration of one run. Every field here is a YAML key (dotted path in the
+// comments); core/config/schema.cpp binds each key to its field once, with its default, range
+// and documentation, and that binding drives loading, validation, overrides and dumping.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hitnet {
+
+// One quantizer setting (quant.<placement>.*). Each method reads the keys it needs.
+struct QuantSpec {
+  std::string method = "fp";          // registry name: fp, uniform, binary, ttq, btq, ...
+  int bits = 2;                       // k for k-bit methods
+  double threshold = 0.7;             // ttq: Δ = threshold · mean|x|
+  bool scale = true;                  // ttq / binary: multiply the levels by α
+  bool clip_grad = true;              // STE: zero the gradient outside the scheme's clip range
+  std::string eval = "expectation";   // stochastic methods at evaluation: sample | expectation | deterministic
+  bool operator==(const QuantSpec&) const = default;
+};
+
+struct DataConfig {
+  std::string corpus = "ptb";         // ptb | ptb_char | wikitext2 | text8 | files | synthetic
+  std::string path = "data/ptb";      // folder with the split files (relative to the config's repo root)
+  std::string train_file, valid_file, test_file;  // corpus=files: explicit file names
+  bool verify_checksum = true;        // check shipped corpora against data/*/SHA256SUMS
+  int bptt = 35;
+  int batch_size = 20;
+  int eval_batch_size = 10;
+  int synthetic_vocab = 50;           // corpus=synthetic
+  int synthetic_tokens = 20000;
+};
+
+struct ModelConfig {
+  std::string cell = "lstm";          // lstm | gru
+  int layers = 1;
+  int hidden = 300;
+  int embedding = 300;
+  double dropout = 0.5;               // on non-recurrent connections (Zaremba et al.)
+  bool tie_weights = false;           // decoder uses the embedding matrix (needs embedding == hidden)
+  double init_range = 0.1;            // uniform(-r, r) for every weight
+};
+
+// Quantizer placement, named after Brevitas' QuantLSTM where it has a name (see README).
+struct QuantConfig {
+  QuantSpec weight_quant;                           // w_ih and w_hh of every layer
+  std::optional<QuantSpec> input_weight_quant;      // w_ih only (overrides weight_quant)
+  std::optional<QuantSpec> recurrent_weight_quant;  // w_hh only (overrides weight_quant)
+  QuantSpec bias_quant;                             // biases (fp unless asked)
+  QuantSpec sigmoid_quant;                          // every sigmoid gate: LSTM i, f, o; GRU r, z
+  QuantSpec tanh_quant;                             // every tanh: LSTM g and tanh(c); GRU n
+  QuantSpec cell_state_quant;                       // LSTM c_t
+  QuantSpec hidden_quant;                           // h_t, the layer's output (Brevitas io_quant)
+  std::map<std::string, QuantSpec> gates;           // per gate: i f g o c | r z n (overrides the above)
+  QuantSpec embedding_quant;                        // the embedding's output
+  QuantSpec decoder_weight_quant;                   // softmax (decoder) weights
+  double sloping_factor = 1.0;                      // λ for every sigmoid and tanh
+  std::optional<double> sigmoid_slope;              // λ for the sigmoids (overrides sloping_factor)
+  std::optional<double> tanh_slope;                 // λ for the tanhs (overrides sloping_factor)
+  int eval_samples = 1;                             // eval passes when a quantizer samples at eval
+};
+
+struct ScheduleConfig {
+  std::string type = "plateau";       // fixed | decay | plateau
+  int decay_start = 5;                // decay: first epoch whose lr is multiplied by decay_factor
+  double decay_factor = 0.5;          // decay: lr *= factor every epoch from decay_start on
+  double plateau_factor = 0.25;       // plateau: lr *= factor when valid ppl does not improve
+  double min_lr = 0.0;                // stop decaying below this
+};
+
+struct TrainConfig {
+  std::string optimizer = "sgd";      // sgd | adam
+  double lr = 20.0;
+  double clip = 0.25;                 // global gradient-norm clip (0 = off)
+  // token_mean: loss averaged over every token of the window (PyTorch word_language_model);
+  // batch_mean: summed over the window's time steps, averaged over the batch (Zaremba et al.'s
+  // recipe and TensorFlow's PTB tutorial; its lr 1.0 and clip 5 assume this scale).
+  std::string loss_reduction = "token_mean";
+  double weight_decay = 0.0;
+  double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
+  int epochs = 40;
+  int max_batches = 0;                // batches per epoch, 0 = all (smoke tests)
+  int max_eval_batches = 0;           // windows per evaluation, 0 = all
+  ScheduleConfig schedule;
+  int checkpoint_every = 0;           // also checkpoint every k batches (0 = at epoch ends only)
+};
+
+struct HistogramConfig {
+  std::vector<int> epochs = {1};      // epochs to dump (1-based); see also every and last
+  int every = 0;                      // also every k epochs (0 = off)
+  bool last = true;                   // also the last epoch
+  int bins = 101;
+  int batches = 4;                    // activation histograms gather this many batches
+};
+
+struct LogConfig {
+  double interval_s = 10.0;           // plain progress lines when not on a terminal
+  HistogramConfig histograms;
+};
+
+struct Config {
+  std::string name = "run";
+  uint64_t seed = 1;
+  int threads = 0;                    // OpenMP threads inside the run, 0 = all cores
+  DataConfig data;
+  ModelConfig model;
+  QuantConfig quant;
+  TrainConfig train;
+  LogConfig log;
+};
+
+}  // namespace hitnet

@@ -1,0 +1,53 @@
+#include "core/io/atomic_file.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+namespace hitnet {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, const std::string& path) {
+  throw std::runtime_error(what + " '" + path + "': " + std::strerror(errno));
+}
+
+void fsync_path(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags);
+  if (fd < 0) fail("cannot open", path);
+  const int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) fail("cannot fsync", path);
+}
+
+}  // namespace
+
+std::string temp_path_for(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid());
+}
+
+void replace_file(const std::string& temp, const std::string& path) {
+  fsync_path(temp, O_RDONLY);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename '" + temp + "' to", path);
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  fsync_path(dir.empty() ? "." : dir.string(), O_RDONLY | O_DIRECTORY);
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  const std::string temp = temp_path_for(path);
+  std::FILE* out = std::fopen(temp.c_str(), "wb");
+  if (!out) fail("cannot write", temp);
+  const bool ok = std::fwrite(content.data(), 1, content.size(), out) == content.size();
+  if (std::fclose(out) != 0 || !ok) {
+    std::remove(temp.c_str());
+    fail("cannot write", temp);
+  }
+  replace_file(temp, path);
+}
+
+}  // namespace hitnet

@@ -1,0 +1,59 @@
+#pragma once
+// The run's HDF5 results file (layout: docs/results-format.md). Written as the run goes; every
+// call below is one atomic update: the file is copied beside itself, changed, fsynced and
+// renamed over the original. So between calls, and even during one, `results.h5` is always a
+// complete, closed HDF5 file: a notebook opens it at any moment with plain h5py, and a killed
+// run leaves a readable file whose status is still "running". (HDF5's SWMR mode was not used:
+// it cannot create the groups a histogram epoch adds, it leaves a crashed writer's file
+// unopenable without h5clear, and it needs POSIX write ordering, which NFS does not give.)
+#include <cstdint>
+#include <string>
+
+#include "core/stats/histogram.hpp"
+
+namespace hitnet {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct RunInfo {
+  std::string config_yaml, config_hash, version, git_revision;
+  std::string started;  // ISO-8601 UTC (utc_timestamp())
+};
+
+struct EpochRow {
+  int epoch;  // 1-based
+  double lr, train_loss, train_ppl, valid_ppl, tokens_per_s, wall_s;
+};
+
+struct FinalMetrics {
+  double best_valid_ppl, test_ppl;
+  int epochs_run;
+  int eval_samples;                    // evaluation passes behind test_ppl (1 = deterministic)
+  double test_ppl_mean, test_ppl_std;  // over those passes (std 0 for one pass)
+};
+
+class ResultsFile {
+ public:
+  // A new file (replacing any old one) with the run's attributes and status "running".
+  static ResultsFile create(const std::string& path, const RunInfo& info);
+  // An existing file, for a resumed run: drops metric rows with epoch > keep_epochs, the
+  // histograms of those epochs and any final metrics; status back to "running".
+  static ResultsFile reopen(const std::string& path, int keep_epochs);
+
+  void append_epoch(const EpochRow& row);
+  // -> /histograms/epoch_0003/<kind>/<tensor>/<stage>/{counts,edges}, stats as attributes of
+  // the <stage> group. kind: "weights" (stage "full" | "quantized") or "activations" (stage
+  // "pre" | "post" | "quantized"); tensor e.g. "lstm0.w_hh", "lstm0.i". Replaces an old one.
+  void write_histogram(int epoch, const std::string& kind, const std::string& tensor,
+                       const std::string& stage, const Histogram& h);
+  // /final attributes, root attributes status ("finished" | "failed" | "diverged") and finished.
+  void finish(const FinalMetrics& f, const std::string& status);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  explicit ResultsFile(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+}  // namespace hitnet

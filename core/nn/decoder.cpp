@@ -1,0 +1,29 @@
+#include "core/nn/decoder.hpp"
+
+namespace hitnet {
+
+Decoder::Decoder(ParameterStore& store, int vocab, int hidden, int tied_weight,
+                 QuantizerPtr weight_quant)
+    : store_(store),
+      weight_(tied_weight >= 0 ? tied_weight : store.declare("decoder.weight", vocab, hidden)),
+      bias_(store.declare("decoder.bias", vocab, 1)),
+      wq_(std::move(weight_quant)) {}
+
+void Decoder::quantize_weights(Rng& rng, bool training) {
+  wq_.apply(store_.value(weight_), rng, training);
+}
+
+void Decoder::forward(const Eigen::Ref<const Matrix>& h, Matrix& logits) const {
+  logits.noalias() = wq_.values() * h;
+  logits.colwise() += store_.value(bias_).col(0);
+}
+
+void Decoder::backward(const Eigen::Ref<const Matrix>& h, const Matrix& d_logits, Matrix& d_h) {
+  Matrix d_w = d_logits * h.transpose();
+  wq_.backward(MatrixMap(d_w.data(), d_w.rows(), d_w.cols()));
+  store_.grad(weight_) += d_w;
+  store_.grad(bias_).col(0) += d_logits.rowwise().sum();
+  d_h.noalias() = wq_.values().transpose() * d_logits;
+}
+
+}  // namespace hitnet

@@ -1,0 +1,48 @@
+#pragma once
+// A quantizer bound to one weight tensor: keeps Q(W) and the straight-through mask of the last
+// apply() (once per batch), so that backward can pass gradients through to the full-precision
+// shadow weights. Without a quantizer (or with the identity) values() is W itself and backward
+// is a no-op, so full-precision training pays nothing.
+#include "core/nn/tensor.hpp"
+#include "core/quant/quantizer.hpp"
+
+namespace hitnet {
+
+class QuantizedTensor {
+ public:
+  QuantizedTensor() = default;
+  explicit QuantizedTensor(QuantizerPtr q) : quantizer_(std::move(q)) {}
+
+  bool active() const { return quantizer_ && !quantizer_->identity(); }
+
+  void apply(ConstMatrixMap w, Rng& rng, bool training) {
+    source_ = w.data(), rows_ = w.rows(), cols_ = w.cols();
+    if (!active()) return;
+    quantized_.resize(rows_, cols_);
+    mask_.resize(rows_, cols_);
+    quantizer_->apply(w.data(), quantized_.data(), mask_.data(), static_cast<std::size_t>(w.size()),
+                      rng, training);
+  }
+
+  void apply(MatrixMap w, Rng& rng, bool training) {
+    apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, training);
+  }
+
+  // Q(W) as of the last apply().
+  ConstMatrixMap values() const {
+    return ConstMatrixMap(active() ? quantized_.data() : source_, rows_, cols_);
+  }
+
+  // dL/dW from dL/dQ(W), in place.
+  void backward(MatrixMap grad) const {
+    if (active()) grad.array() *= mask_.array();
+  }
+
+ private:
+  QuantizerPtr quantizer_;
+  const float* source_ = nullptr;
+  Eigen::Index rows_ = 0, cols_ = 0;
+  Matrix quantized_, mask_;
+};
+
+}  // namespace hitnet

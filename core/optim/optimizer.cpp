@@ -1,0 +1,56 @@
+#include "core/optim/optimizer.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace hitnet {
+
+void Sgd::step(Vector& params, const Vector& grads, float lr) {
+  if (weight_decay_ > 0.0f) params *= 1.0f - lr * weight_decay_;
+  params.noalias() -= lr * grads;
+}
+
+Adam::Adam(std::size_t size, float beta1, float beta2, float eps, float weight_decay)
+    : beta1_(beta1),
+      beta2_(beta2),
+      eps_(eps),
+      weight_decay_(weight_decay),
+      m_(Vector::Zero(static_cast<Eigen::Index>(size))),
+      v_(Vector::Zero(static_cast<Eigen::Index>(size))) {}
+
+void Adam::step(Vector& params, const Vector& grads, float lr) {
+  t_ += 1;
+  const float c1 = static_cast<float>(1.0 - std::pow(beta1_, t_));
+  const float c2 = static_cast<float>(1.0 - std::pow(beta2_, t_));
+  const Vector g = weight_decay_ > 0.0f ? Vector(grads + weight_decay_ * params) : grads;
+  m_ = beta1_ * m_ + (1.0f - beta1_) * g;
+  v_ = beta2_ * v_ + (1.0f - beta2_) * g.cwiseAbs2();
+  params.array() -= lr * (m_.array() / c1) / ((v_.array() / c2).sqrt() + eps_);
+}
+
+std::vector<Vector> Adam::state() const {
+  Vector t(1);
+  t[0] = static_cast<float>(t_);
+  return {m_, v_, t};
+}
+
+void Adam::set_state(const std::vector<Vector>& state) {
+  if (state.size() != 3 || state[0].size() != m_.size() || state[1].size() != v_.size())
+    throw std::runtime_error("Adam state does not match the model's parameter count");
+  m_ = state[0], v_ = state[1], t_ = state[2][0];
+}
+
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::size_t size,
+                                          float weight_decay, float beta1, float beta2, float eps) {
+  if (name == "sgd") return std::make_unique<Sgd>(weight_decay);
+  if (name == "adam") return std::make_unique<Adam>(size, beta1, beta2, eps, weight_decay);
+  throw std::invalid_argument("unknown optimizer '" + name + "' (expected sgd or adam)");
+}
+
+double clip_global_norm(Vector& grads, double max_norm) {
+  const double norm = grads.cast<double>().norm();
+  if (max_norm > 0.0 && norm > max_norm) grads *= static_cast<float>(max_norm / norm);
+  return norm;
+}
+
+}  // namespace hitnet

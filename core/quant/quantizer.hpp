@@ -1,0 +1,46 @@
+#pragma once
+// One interface for every quantizer. A quantizer maps a tensor to its quantized values and
+// writes the straight-through estimator's gradient mask: dL/dx = dL/dq * mask.
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "core/nn/tensor.hpp"
+
+namespace hitnet {
+
+// What the values being quantized are, so that activation quantizers know their range.
+enum class Domain {
+  kWeight,   // unbounded, symmetric around 0: per-tensor scale
+  kSigned,   // known range [-1, 1] (tanh outputs)
+  kUnit,     // known range [0, 1] (sigmoid outputs)
+};
+
+// How stochastic quantizers behave when the model is evaluated (deterministic ones ignore it).
+enum class EvalMode {
+  kSample,         // draw as in training (report mean and spread over several passes)
+  kExpectation,    // use E[Q(x)] (for BTQ this is x itself)
+  kDeterministic,  // round to the nearest level
+};
+
+struct QuantSpec;  // core/config/config.hpp
+
+class Quantizer {
+ public:
+  virtual ~Quantizer() = default;
+
+  // q = Q(x) for n values; mask (may be null) receives the STE gradient mask (0 or 1, or a
+  // scale). `training` selects training behaviour; in evaluation, `eval` decides stochastic ones.
+  virtual void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
+                     bool training) const = 0;
+
+  // True when apply() draws random numbers (so callers know the generator is consumed).
+  virtual bool stochastic() const { return false; }
+  // True for the identity: callers skip the copy and the mask.
+  virtual bool identity() const { return false; }
+  virtual std::string describe() const = 0;
+};
+
+using QuantizerPtr = std::unique_ptr<Quantizer>;
+
+}  // namespace hitnet

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs whatever this project needs from Debian 12 that the machine lacks (as root, via
+# apt-get). Idempotent and quick when everything is there: it asks dpkg first and only calls
+# apt-get for missing packages.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake git pkg-config
+  # C++ libraries
+  libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libhdf5-dev libcli11-dev catch2
+  libssl-dev liblzma-dev xz-utils
+  # GEMM backends compared by scripts/bench-gemm-backends.sh
+  libopenblas-dev libblis-dev
+  # analysis (Debian's Python: /usr/bin/python3)
+  python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-yaml
+  python3-nbconvert python3-nbformat python3-ipykernel python3-pytest
+  # a private single-node Slurm for the sweep tests
+  slurmctld slurmd slurm-client munge
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "bootstrap: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bootstrap: need root to install packages (run as root or with sudo)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# policy-rc.d: Debian's slurm and munge packages would start their daemons on install; the
+# project starts its own private ones (scripts/slurm/) and needs none running system-wide.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+fi
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+[ "$created_policy" -eq 1 ] && rm -f "$policy"
+echo "bootstrap: done"
