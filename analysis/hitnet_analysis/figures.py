@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -79,9 +80,10 @@ def distributions(run, epoch="last", kinds=("weights", "activations"), tensors=N
 
 
 def _as_runs(runs):
-    """A Run, a path, a list of either, or a tree DataFrame (its `path` column) -> [Run]."""
+    """A Run, a path, a list of either, or a tree DataFrame -> [Run]. Of a tree, the runs
+    with a readable results file (not those known only from summary.json)."""
     if isinstance(runs, pd.DataFrame):
-        runs = list(runs["path"])
+        runs = list(runs["results_file"].dropna())
     if isinstance(runs, (Run, str, Path)):
         runs = [runs]
     return [r if isinstance(r, Run) else load_run(r) for r in runs]
@@ -90,19 +92,23 @@ def _as_runs(runs):
 def learning_curves(runs, label=None, out=None):
     """Valid (solid) and train (dashed) perplexity per epoch, one colour per run. `label`
     maps a Run to its legend text (default: its name)."""
-    runs = _as_runs(runs)
+    runs = [r for r in _as_runs(runs) if not r.metrics.empty]
+    if not runs:
+        raise ValueError("no runs with per-epoch metrics")
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for i, run in enumerate(runs):
         m = run.metrics
-        if m.empty:
-            continue
         text = label(run) if label else run.name
-        ax.plot(m["epoch"], m["valid_ppl"], color=f"C{i % 10}", label=f"{text} (valid)")
+        ax.plot(m["epoch"], m["valid_ppl"], color=f"C{i % 10}", label=text)
         ax.plot(m["epoch"], m["train_ppl"], color=f"C{i % 10}", linestyle="--", alpha=0.6)
     ax.set_xlabel("epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("perplexity (valid solid, train dashed)")
     ax.set_yscale("log")
-    ax.legend(fontsize=7)
+    if len(runs) > 8:  # many runs: legend beside the plot rather than over the curves
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
+    else:
+        ax.legend(fontsize=7)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return _save(fig, out)

@@ -56,11 +56,11 @@ def runs_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFrame:
 def write_report(root, out=None, metric: str = "test_ppl") -> Path:
     """Writes OUT/report.md and OUT/*.png (OUT defaults to ROOT/report); returns report.md."""
     root = Path(root)
-    out = Path(out) if out else root / "report"
-    out.mkdir(parents=True, exist_ok=True)
     tree = load_tree(root)
     if tree.empty:
         raise ValueError(f"no runs (directories with results.h5 or summary.json) under {root}")
+    out = Path(out) if out else root / "report"
+    out.mkdir(parents=True, exist_ok=True)
     lines = [f"# hitnet results: {root}", "",
              f"{len(tree)} runs, {int((tree['status'] == 'finished').sum())} finished.", "",
              markdown_table(runs_table(tree, metric)), ""]
@@ -74,16 +74,16 @@ def write_report(root, out=None, metric: str = "test_ppl") -> Path:
         plt.close(fig)
         lines.extend([f"## {title}", "", f"![{title}]({name})", ""])
 
-    readable = tree[tree["status"] != "unreadable"]
+    readable = tree[tree["results_file"].notna()]
     figure("Learning curves", "learning_curves.png",
-           lambda p: figures.learning_curves(readable, out=p))
+           lambda p: figures.learning_curves(tree, out=p))
     figure("Degradation from quantization", "degradation.png",
            lambda p: figures.degradation_bars(tree, metric, out=p))
     figure("Sloping factor", "sloping_factor.png",
            lambda p: figures.sloping_factor_curves(tree, metric, out=p))
-    with_histograms = readable[readable.get("histogram_epochs", pd.Series(dtype=object))
-                               .apply(lambda e: isinstance(e, tuple) and len(e) > 0)]
-    for _, run in with_histograms.head(MAX_DISTRIBUTION_FIGURES).iterrows():
+    has_histograms = [isinstance(e, tuple) and len(e) > 0
+                      for e in readable.get("histogram_epochs", [()] * len(readable))]
+    for _, run in readable[has_histograms].head(MAX_DISTRIBUTION_FIGURES).iterrows():
         name = Path(run["path"]).name
         figure(f"Distributions: {run['name']}", f"distributions_{name}.png",
                lambda p, path=run["path"]: figures.distributions(path, out=p))

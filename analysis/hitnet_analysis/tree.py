@@ -19,6 +19,10 @@ SIGMOID_METHOD = "config.quant.sigmoid_quant.method"
 TANH_METHOD = "config.quant.tanh_quant.method"
 SLOPING_FACTOR = "config.quant.sloping_factor"
 CELL = "config.model.cell"
+# Placements (config.quant.<name>) that show in a label when they quantize, with short names.
+OTHER_PLACEMENTS = {"input_weight_quant": "w_ih", "recurrent_weight_quant": "w_hh",
+                    "bias_quant": "bias", "cell_state_quant": "c", "hidden_quant": "h",
+                    "embedding_quant": "emb", "decoder_weight_quant": "dec"}
 K_BIT_METHODS = ("uniform",)  # methods whose bit width is part of their name in labels
 # /final attributes that become plain columns (others get a "final." prefix).
 FINAL_COLUMNS = ("best_valid_ppl", "test_ppl", "test_ppl_mean", "test_ppl_std", "eval_samples",
@@ -79,8 +83,9 @@ def _row_from_summary(run_dir: Path) -> dict:
 def load_tree(root) -> pd.DataFrame:
     """One row per run found under root (a directory holding results.h5, or else
     summary.json): name, status, complete, epochs, final metrics (best_valid_ppl, test_ppl,
-    ...), config keys as dotted columns "config.quant.weight_quant.method", and path. A run
-    that cannot be read gets status "unreadable" and an `error` column, with a warning."""
+    ...), config keys as dotted columns "config.quant.weight_quant.method", path, and
+    results_file (None for a run known only from summary.json). A run that cannot be read
+    gets status "unreadable" and an `error` column, with a warning."""
     root = Path(root)
     if not root.exists():
         raise FileNotFoundError(f"results tree {root} does not exist")
@@ -95,27 +100,39 @@ def load_tree(root) -> pd.DataFrame:
             warnings.warn(f"skipping unreadable run {run_dir}: {e}")
             row = {"name": run_dir.name, "status": "unreadable", "complete": False, "error": str(e)}
         row["path"] = str(run_dir)
+        readable = row["status"] != "unreadable" and (run_dir / RESULTS_NAME).exists()
+        row["results_file"] = str(run_dir / RESULTS_NAME) if readable else None
         rows.append(row)
     frame = pd.DataFrame(rows)
-    for column in ("name", "status", "complete", "epochs", *FINAL_COLUMNS[:2], "path"):
+    for column in ("name", "status", "complete", "epochs", *FINAL_COLUMNS[:2], "path",
+                   "results_file"):
         if column not in frame:
             frame[column] = pd.Series(dtype=float)
     return frame
 
 
 def quant_label(row) -> str:
-    """A short name for a run's quantization, e.g. "W ttq / A btq", "W uniform4 / A fp"."""
+    """A short name for a run's quantization, e.g. "W ttq / A btq", "W uniform4 / A fp";
+    "?" where the config does not say (the stored config is the resolved one, so a missing
+    key means an unknown config, not the default)."""
     def method(key, bits_key=None):
-        m = row.get(key, "fp")
+        m = row.get(key)
         if not isinstance(m, str) or not m:
-            m = "fp"
+            return "?"
         if m in K_BIT_METHODS and bits_key and not pd.isna(row.get(bits_key, np.nan)):
             m += str(int(row[bits_key]))
         return m
     weights = method(WEIGHT_METHOD, WEIGHT_BITS)
     sigmoid, tanh = method(SIGMOID_METHOD), method(TANH_METHOD)
     activations = sigmoid if sigmoid == tanh else f"{sigmoid}+{tanh}"
-    return f"W {weights} / A {activations}"
+    # Other placements only when they quantize, e.g. " +h:btq +dec:ttq".
+    extras = [(short, f"config.quant.{placement}") for placement, short in OTHER_PLACEMENTS.items()]
+    extras += [(key.split(".")[-2], key[:-len(".method")]) for key in sorted(row.keys())
+               if key.startswith("config.quant.gates.") and key.endswith(".method")]
+    suffix = "".join(f" +{short}:{method(prefix + '.method', prefix + '.bits')}"
+                     for short, prefix in extras
+                     if method(prefix + ".method") not in ("?", "fp"))
+    return f"W {weights} / A {activations}{suffix}"
 
 
 def degradation_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFrame:
@@ -124,8 +141,7 @@ def degradation_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFr
     no full-precision run get NaN degradation."""
     runs = tree[tree["status"] == "finished"].copy() if "status" in tree else tree.copy()
     runs["quant"] = [quant_label(r) for _, r in runs.iterrows()]
-    if CELL not in runs:
-        runs[CELL] = "?"
+    runs[CELL] = runs[CELL].fillna("?") if CELL in runs else "?"  # groupby drops NaN keys
     is_fp = runs["quant"] == "W fp / A fp"
     baselines = runs[is_fp].groupby(CELL)[metric].min()
     runs[f"baseline_{metric}"] = runs[CELL].map(baselines)

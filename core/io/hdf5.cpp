@@ -218,8 +218,9 @@ void write_array(hid_t loc, const std::string& name, const std::vector<double>& 
   write_array_of(loc, name, values, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE);
 }
 
+// Stored signed: numpy mixes uint64 with ints into float64, and counts never reach 2^63.
 void write_array(hid_t loc, const std::string& name, const std::vector<uint64_t>& values) {
-  write_array_of(loc, name, values, H5T_STD_U64LE, H5T_NATIVE_UINT64);
+  write_array_of(loc, name, values, H5T_STD_I64LE, H5T_NATIVE_UINT64);
 }
 
 void create_series(hid_t loc, const std::string& name, hid_t file_type) {

@@ -105,6 +105,20 @@ void write_stats_attrs(hid_t group, const TensorStats& s) {
   }
 }
 
+// Temporary copies left by a writer that was killed during an update (one writer per file,
+// so any that exist when a new writer starts are dead).
+void remove_stale_temporaries(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path dir = p.parent_path().empty() ? "." : p.parent_path();
+  const std::string prefix = p.filename().string() + ".tmp.";
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ignored)) {
+    if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+      std::filesystem::remove(entry.path(), ignored);
+    }
+  }
+}
+
 }  // namespace
 
 ResultsFile ResultsFile::create(const std::string& path, const RunInfo& info) {
@@ -141,6 +155,7 @@ ResultsFile ResultsFile::reopen(const std::string& path, int keep_epochs) {
   if (!std::filesystem::exists(path)) {
     throw std::runtime_error("cannot resume results file '" + path + "': it does not exist");
   }
+  remove_stale_temporaries(path);
   update_atomically(
       path, "reopen for resuming after epoch " + std::to_string(keep_epochs), [&](hid_t file) {
         const int64_t schema = h5::read_int_attr(file, "schema_version");

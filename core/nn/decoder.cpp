@@ -19,9 +19,7 @@ void Decoder::forward(const Eigen::Ref<const Matrix>& h, Matrix& logits) const {
 }
 
 void Decoder::backward(const Eigen::Ref<const Matrix>& h, const Matrix& d_logits, Matrix& d_h) {
-  Matrix d_w = d_logits * h.transpose();
-  wq_.backward(MatrixMap(d_w.data(), d_w.rows(), d_w.cols()));
-  store_.grad(weight_) += d_w;
+  wq_.accumulate_grad(store_.grad(weight_), d_logits, h);
   store_.grad(bias_).col(0) += d_logits.rowwise().sum();
   d_h.noalias() = wq_.values().transpose() * d_logits;
 }

@@ -139,12 +139,8 @@ void Gru::backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matri
   }
 
   // Parameter gradients for the whole window: GEMMs and row sums.
-  Matrix d_w_ih = d_gx * x.transpose();
-  w_ih_q_.backward(MatrixMap(d_w_ih.data(), d_w_ih.rows(), d_w_ih.cols()));
-  store_.grad(w_ih_) += d_w_ih;
-  Matrix d_w_hh = d_gh * hiddens_.leftCols(TB).transpose();
-  w_hh_q_.backward(MatrixMap(d_w_hh.data(), d_w_hh.rows(), d_w_hh.cols()));
-  store_.grad(w_hh_) += d_w_hh;
+  w_ih_q_.accumulate_grad(store_.grad(w_ih_), d_gx, x);
+  w_hh_q_.accumulate_grad(store_.grad(w_hh_), d_gh, hiddens_.leftCols(TB));
   store_.grad(b_ih_).col(0) += d_gx.rowwise().sum();
   store_.grad(b_hh_).col(0) += d_gh.rowwise().sum();
   d_x.noalias() = w_ih_q_.values().transpose() * d_gx;

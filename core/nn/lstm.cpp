@@ -145,12 +145,8 @@ void Lstm::backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matr
   }
 
   // Parameter gradients for the whole window: three GEMMs and a row sum.
-  Matrix d_w_ih = d_pre * x.transpose();
-  w_ih_q_.backward(MatrixMap(d_w_ih.data(), d_w_ih.rows(), d_w_ih.cols()));
-  store_.grad(w_ih_) += d_w_ih;
-  Matrix d_w_hh = d_pre * hiddens_.leftCols(TB).transpose();
-  w_hh_q_.backward(MatrixMap(d_w_hh.data(), d_w_hh.rows(), d_w_hh.cols()));
-  store_.grad(w_hh_) += d_w_hh;
+  w_ih_q_.accumulate_grad(store_.grad(w_ih_), d_pre, x);
+  w_hh_q_.accumulate_grad(store_.grad(w_hh_), d_pre, hiddens_.leftCols(TB));
   store_.grad(b_).col(0) += d_pre.rowwise().sum();
   d_x.noalias() = w_ih_q_.values().transpose() * d_pre;
 }

@@ -33,7 +33,19 @@ class QuantizedTensor {
     return ConstMatrixMap(active() ? quantized_.data() : source_, rows_, cols_);
   }
 
-  // dL/dW from dL/dQ(W), in place.
+  // grad += dL/dW for dL/dQ(W) = a·bᵀ: one GEMM, straight into grad when unquantized, else
+  // through the straight-through mask.
+  template <typename A, typename B>
+  void accumulate_grad(MatrixMap grad, const A& a, const B& b) const {
+    if (!active()) {
+      grad.noalias() += a * b.transpose();
+      return;
+    }
+    Matrix d = a * b.transpose();
+    grad.array() += d.array() * mask_.array();
+  }
+
+  // dL/dx from dL/dQ(x), in place (for quantized activations such as the embedding output).
   void backward(MatrixMap grad) const {
     if (active()) grad.array() *= mask_.array();
   }

@@ -31,11 +31,16 @@ class Quantizer {
 
   // q = Q(x) for n values; mask (may be null) receives the STE gradient mask (0 or 1, or a
   // scale). `training` selects training behaviour; in evaluation, `eval` decides stochastic ones.
+  // q may be x itself (in place); mask must not overlap either. Per-tensor statistics (scales,
+  // thresholds, percentiles) are taken over all n values of the call.
   virtual void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
                      bool training) const = 0;
 
   // True when apply() draws random numbers (so callers know the generator is consumed).
   virtual bool stochastic() const { return false; }
+  // True when evaluation draws too (eval: sample), so evaluating several passes tells apart
+  // the model from one draw of its noise.
+  virtual bool samples_at_eval() const { return false; }
   // True for the identity: callers skip the copy and the mask.
   virtual bool identity() const { return false; }
   virtual std::string describe() const = 0;

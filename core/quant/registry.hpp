@@ -1,5 +1,6 @@
 #pragma once
 // Quantizers by name. Adding a quantizer: one file in core/quant/ plus one line in registry.cpp.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,8 @@ std::string validate_quant_spec(const QuantSpec& spec);
 // Builds the quantizer for values of the given domain. Throws std::invalid_argument with the
 // message of validate_quant_spec() when the spec is invalid.
 QuantizerPtr make_quantizer(const QuantSpec& spec, Domain domain);
+
+// QuantSpec::eval as an EvalMode; nullopt for anything but sample, expectation, deterministic.
+std::optional<EvalMode> parse_eval_mode(const std::string& name);
 
 }  // namespace hitnet

@@ -235,7 +235,9 @@ TEST_CASE("reopen for resume drops later epochs and final metrics", "[results]")
     }
     file.finish({150, 151, 5, 1, 151, 0}, "finished");
   }
+  std::ofstream(path + ".tmp.999999") << "left by a writer killed during an update";
   ResultsFile resumed = ResultsFile::reopen(path, 3);
+  CHECK_FALSE(fs::exists(path + ".tmp.999999"));
   {
     const hid_t f = open_read(path);
     CHECK(h5::read_string_attr(f, "status") == "running");

@@ -1,0 +1,80 @@
+// btq: Bernoulli ternary quantization (HitNet's activation quantizer, Wang et al. 2018):
+//   q = sign(x) with probability min(|x|, 1), else 0     so E[q] = x for |x| <= 1.
+// Sigmoid outputs: q = 1 with probability clamp(x, 0, 1), else 0. Weights are treated like tanh
+// outputs (unscaled, clamped to [-1, 1]).
+// Evaluation (`eval`): sample (draw as in training), expectation (q = clamp(x), E[q] itself,
+// not quantized), deterministic (round to the nearest level of {-1, 0, 1} or {0, 1}).
+// Random numbers: one 64-bit draw of the run's generator gives the uniforms of two consecutive
+// elements (its low, then high 32 bits), in index order, so a seed reproduces the run. Element i
+// is kept when u_i < p_i·2^32, which has probability p_i up to 2^-32.
+// STE: the gradient passes where |x| <= 1 (sigmoid outputs: 0 <= x <= 1).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
+#include "core/quant/tensor_ops.hpp"
+
+namespace hitnet {
+namespace {
+
+class BtqQuantizer final : public Quantizer {
+ public:
+  BtqQuantizer(const QuantSpec& spec, Domain domain)
+      : eval_(*parse_eval_mode(spec.eval)), unit_(domain == Domain::kUnit), clip_(spec.clip_grad) {}
+
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
+             bool training) const override {
+    const ValueRange range = unit_ ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
+    write_range_mask(x, mask, n, range, clip_);
+    const EvalMode mode = training ? EvalMode::kSample : eval_;
+    switch (mode) {
+      case EvalMode::kSample: sample(x, q, n, rng, range); break;
+      case EvalMode::kExpectation:
+        for (std::size_t i = 0; i < n; ++i) q[i] = std::clamp(x[i], range.lo, range.hi);
+        break;
+      case EvalMode::kDeterministic:
+        for (std::size_t i = 0; i < n; ++i) q[i] = std::round(std::clamp(x[i], range.lo, range.hi));
+        break;
+    }
+  }
+
+  bool stochastic() const override { return true; }
+  bool samples_at_eval() const override { return eval_ == EvalMode::kSample; }
+  std::string describe() const override {
+    const char* eval = eval_ == EvalMode::kSample        ? "sample"
+                       : eval_ == EvalMode::kExpectation ? "expectation"
+                                                         : "deterministic";
+    return std::string("btq ") + (unit_ ? "{0, 1}, P(1) = x" : "{-1, 0, 1}, P(sign x) = |x|") +
+           ", eval " + eval;
+  }
+
+ private:
+  static void sample(const float* x, float* q, std::size_t n, Rng& rng, ValueRange range) {
+    constexpr double kTwo32 = 4294967296.0;
+    auto keep = [](float v, uint64_t u) {  // v in [-1, 1]; a NaN is never kept
+      return static_cast<double>(u) < std::abs(v) * kTwo32 ? std::copysign(1.0f, v) : 0.0f;
+    };
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) {
+      const uint64_t bits = rng();
+      const float a = std::clamp(x[i], range.lo, range.hi);
+      const float b = std::clamp(x[i + 1], range.lo, range.hi);
+      q[i] = keep(a, bits & 0xffffffffu);
+      q[i + 1] = keep(b, bits >> 32);
+    }
+    if (i < n) q[i] = keep(std::clamp(x[i], range.lo, range.hi), rng() & 0xffffffffu);
+  }
+
+  EvalMode eval_;
+  bool unit_, clip_;
+};
+
+}  // namespace
+
+QuantizerPtr make_btq_quantizer(const QuantSpec& spec, Domain domain) {
+  return std::make_unique<BtqQuantizer>(spec, domain);
+}
+
+}  // namespace hitnet

@@ -1,0 +1,23 @@
+// fp: full precision, Q(x) = x. Callers test identity() and skip the copy altogether.
+#include <algorithm>
+
+#include "core/quant/methods.hpp"
+
+namespace hitnet {
+namespace {
+
+class FpQuantizer final : public Quantizer {
+ public:
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+    if (q != x) std::copy(x, x + n, q);
+    if (mask) std::fill(mask, mask + n, 1.0f);
+  }
+  bool identity() const override { return true; }
+  std::string describe() const override { return "fp (identity)"; }
+};
+
+}  // namespace
+
+QuantizerPtr make_fp_quantizer(const QuantSpec&, Domain) { return std::make_unique<FpQuantizer>(); }
+
+}  // namespace hitnet

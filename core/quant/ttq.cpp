@@ -1,0 +1,60 @@
+// ttq: threshold ternary quantization (Li & Liu 2016, "Ternary Weight Networks"; HitNet's weight
+// quantizer, Wang et al. 2018):
+//   Δ = t·mean|x|,  q = α·sign(x) if |x| > Δ else 0,  α = mean{|x| : |x| > Δ} (1 without scale)
+// t = `threshold` (TWN's 0.7 approximates the Δ that minimises ||x - q||² for Gaussian x).
+// Activations take the same per-tensor formula; sigmoid outputs are >= 0, so there q ∈ {0, α}.
+// STE: weights pass the gradient everywhere (the scale follows the tensor); activations inside
+// their known range.
+#include <cmath>
+#include <sstream>
+
+#include "core/quant/methods.hpp"
+#include "core/quant/tensor_ops.hpp"
+
+namespace hitnet {
+namespace {
+
+class TtqQuantizer final : public Quantizer {
+ public:
+  TtqQuantizer(const QuantSpec& spec, Domain domain)
+      : threshold_(spec.threshold), domain_(domain), scale_(spec.scale), clip_(spec.clip_grad) {}
+
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+    write_domain_mask(x, mask, n, domain_, clip_);
+    const float delta = static_cast<float>(threshold_ * mean_abs(x, n));
+    float alpha = 1.0f;
+    if (scale_) {
+      double sum = 0.0;
+      std::size_t count = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const float a = std::abs(x[i]);
+        if (a > delta) sum += a, ++count;
+      }
+      alpha = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      q[i] = std::abs(v) > delta ? std::copysign(alpha, v) : 0.0f;
+    }
+  }
+
+  std::string describe() const override {
+    std::ostringstream s;
+    s << "ttq (delta = " << threshold_ << "*mean|x|, " << (scale_ ? "alpha = mean|x| above delta" : "alpha = 1")
+      << ")";
+    return s.str();
+  }
+
+ private:
+  double threshold_;
+  Domain domain_;
+  bool scale_, clip_;
+};
+
+}  // namespace
+
+QuantizerPtr make_ttq_quantizer(const QuantSpec& spec, Domain domain) {
+  return std::make_unique<TtqQuantizer>(spec, domain);
+}
+
+}  // namespace hitnet
