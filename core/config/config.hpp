@@ -12,35 +12,39 @@ namespace hitnet {
 
 // One quantizer setting (quant.<placement>.*). Each method reads the keys it needs.
 struct QuantSpec {
-  std::string method = "fp";          // registry name: fp, uniform, binary, ttq, btq, ...
-  int bits = 2;                       // k for k-bit methods
-  double threshold = 0.7;             // ttq: Δ = threshold · mean|x|
-  bool scale = true;                  // ttq / binary: multiply the levels by α
-  bool clip_grad = true;              // STE: zero the gradient outside the scheme's clip range
-  std::string eval = "expectation";   // stochastic methods at evaluation: sample | expectation | deterministic
+  std::string method = "fp";  // registry name: fp, uniform, binary, ttq, btq, ...
+  int bits = 2;               // k for k-bit methods
+  double threshold = 0.7;     // ttq: Δ = threshold · mean|x|
+  bool scale = true;          // ttq / binary: multiply the levels by α
+  bool clip_grad = true;      // STE: zero the gradient outside the scheme's clip range
+  // Stochastic methods at evaluation: sample | expectation | deterministic.
+  std::string eval = "expectation";
   bool operator==(const QuantSpec&) const = default;
 };
 
 struct DataConfig {
-  std::string corpus = "ptb";         // ptb | ptb_char | wikitext2 | text8 | files | synthetic
-  std::string path = "data/ptb";      // folder with the split files (relative to the config's repo root)
+  std::string corpus = "ptb";  // ptb | ptb_char | wikitext2 | text8 | files | synthetic
+  // Folder with the split files: relative to the current directory, else to the source tree.
+  std::string path = "data/ptb";
   std::string train_file, valid_file, test_file;  // corpus=files: explicit file names
-  bool verify_checksum = true;        // check shipped corpora against data/*/SHA256SUMS
+  bool verify_checksum = true;                    // check shipped corpora against data/*/SHA256SUMS
   int bptt = 35;
   int batch_size = 20;
   int eval_batch_size = 10;
-  int synthetic_vocab = 50;           // corpus=synthetic
+  int synthetic_vocab = 50;  // corpus=synthetic
   int synthetic_tokens = 20000;
+  bool operator==(const DataConfig&) const = default;
 };
 
 struct ModelConfig {
-  std::string cell = "lstm";          // lstm | gru
+  std::string cell = "lstm";  // lstm | gru
   int layers = 1;
   int hidden = 300;
   int embedding = 300;
-  double dropout = 0.5;               // on non-recurrent connections (Zaremba et al.)
-  bool tie_weights = false;           // decoder uses the embedding matrix (needs embedding == hidden)
-  double init_range = 0.1;            // uniform(-r, r) for every weight
+  double dropout = 0.5;      // on non-recurrent connections (Zaremba et al.)
+  bool tie_weights = false;  // decoder uses the embedding matrix (needs embedding == hidden)
+  double init_range = 0.1;   // uniform(-r, r) for every weight
+  bool operator==(const ModelConfig&) const = default;
 };
 
 // Quantizer placement, named after Brevitas' QuantLSTM where it has a name (see README).
@@ -53,27 +57,29 @@ struct QuantConfig {
   QuantSpec tanh_quant;                             // every tanh: LSTM g and tanh(c); GRU n
   QuantSpec cell_state_quant;                       // LSTM c_t
   QuantSpec hidden_quant;                           // h_t, the layer's output (Brevitas io_quant)
-  std::map<std::string, QuantSpec> gates;           // per gate: i f g o c | r z n (overrides the above)
-  QuantSpec embedding_quant;                        // the embedding's output
-  QuantSpec decoder_weight_quant;                   // softmax (decoder) weights
-  double sloping_factor = 1.0;                      // λ for every sigmoid and tanh
-  std::optional<double> sigmoid_slope;              // λ for the sigmoids (overrides sloping_factor)
-  std::optional<double> tanh_slope;                 // λ for the tanhs (overrides sloping_factor)
-  int eval_samples = 1;                             // eval passes when a quantizer samples at eval
+  std::map<std::string, QuantSpec> gates;  // per gate: i f g o c | r z n (overrides the above)
+  QuantSpec embedding_quant;               // the embedding's output
+  QuantSpec decoder_weight_quant;          // softmax (decoder) weights
+  double sloping_factor = 1.0;             // λ for every sigmoid and tanh
+  std::optional<double> sigmoid_slope;     // λ for the sigmoids (overrides sloping_factor)
+  std::optional<double> tanh_slope;        // λ for the tanhs (overrides sloping_factor)
+  int eval_samples = 1;                    // eval passes when a quantizer samples at eval
+  bool operator==(const QuantConfig&) const = default;
 };
 
 struct ScheduleConfig {
-  std::string type = "plateau";       // fixed | decay | plateau
-  int decay_start = 5;                // decay: first epoch whose lr is multiplied by decay_factor
-  double decay_factor = 0.5;          // decay: lr *= factor every epoch from decay_start on
-  double plateau_factor = 0.25;       // plateau: lr *= factor when valid ppl does not improve
-  double min_lr = 0.0;                // stop decaying below this
+  std::string type = "plateau";  // fixed | decay | plateau
+  int decay_start = 5;           // decay: first epoch whose lr is multiplied by decay_factor
+  double decay_factor = 0.5;     // decay: lr *= factor every epoch from decay_start on
+  double plateau_factor = 0.25;  // plateau: lr *= factor when valid ppl does not improve
+  double min_lr = 0.0;           // stop decaying below this
+  bool operator==(const ScheduleConfig&) const = default;
 };
 
 struct TrainConfig {
-  std::string optimizer = "sgd";      // sgd | adam
+  std::string optimizer = "sgd";  // sgd | adam
   double lr = 20.0;
-  double clip = 0.25;                 // global gradient-norm clip (0 = off)
+  double clip = 0.25;  // global gradient-norm clip (0 = off)
   // token_mean: loss averaged over every token of the window (PyTorch word_language_model);
   // batch_mean: summed over the window's time steps, averaged over the batch (Zaremba et al.'s
   // recipe and TensorFlow's PTB tutorial; its lr 1.0 and clip 5 assume this scale).
@@ -81,34 +87,38 @@ struct TrainConfig {
   double weight_decay = 0.0;
   double adam_beta1 = 0.9, adam_beta2 = 0.999, adam_eps = 1e-8;
   int epochs = 40;
-  int max_batches = 0;                // batches per epoch, 0 = all (smoke tests)
-  int max_eval_batches = 0;           // windows per evaluation, 0 = all
+  int max_batches = 0;       // batches per epoch, 0 = all (smoke tests)
+  int max_eval_batches = 0;  // windows per evaluation, 0 = all
   ScheduleConfig schedule;
-  int checkpoint_every = 0;           // also checkpoint every k batches (0 = at epoch ends only)
+  int checkpoint_every = 0;  // also checkpoint every k batches (0 = at epoch ends only)
+  bool operator==(const TrainConfig&) const = default;
 };
 
 struct HistogramConfig {
-  std::vector<int> epochs = {1};      // epochs to dump (1-based); see also every and last
-  int every = 0;                      // also every k epochs (0 = off)
-  bool last = true;                   // also the last epoch
+  std::vector<int> epochs = {1};  // epochs to dump (1-based); see also every and last
+  int every = 0;                  // also every k epochs (0 = off)
+  bool last = true;               // also the last epoch
   int bins = 101;
-  int batches = 4;                    // activation histograms gather this many batches
+  int batches = 4;  // activation histograms gather this many batches
+  bool operator==(const HistogramConfig&) const = default;
 };
 
 struct LogConfig {
-  double interval_s = 10.0;           // plain progress lines when not on a terminal
+  double interval_s = 10.0;  // plain progress lines when not on a terminal
   HistogramConfig histograms;
+  bool operator==(const LogConfig&) const = default;
 };
 
 struct Config {
   std::string name = "run";
   uint64_t seed = 1;
-  int threads = 0;                    // OpenMP threads inside the run, 0 = all cores
+  int threads = 0;  // OpenMP threads inside the run, 0 = all cores
   DataConfig data;
   ModelConfig model;
   QuantConfig quant;
   TrainConfig train;
   LogConfig log;
+  bool operator==(const Config&) const = default;
 };
 
 }  // namespace hitnet

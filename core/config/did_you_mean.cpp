@@ -27,7 +27,9 @@ std::string closest(const std::string& word, const std::vector<std::string>& can
   return best;
 }
 
-std::string whole(const std::string& s) { return s; }
+std::string whole(const std::string& s) {
+  return s;
+}
 
 }  // namespace
 

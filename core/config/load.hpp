@@ -31,4 +31,7 @@ std::string to_yaml(const Config& cfg);
 // (all keys except `name` and log.*). Equal configs, equal hashes; used by sweeps to match runs.
 std::string config_hash(const Config& cfg);
 
+// Every key with its default, type, allowed values and a one-line doc (for --help texts).
+std::string describe_keys();
+
 }  // namespace hitnet

@@ -27,16 +27,20 @@ struct Range {
   bool contains(double v) const;
   std::string text() const;  // ">= 1", "> 0", "in [0, 1)", "" (anything)
 };
-inline Range at_least(double min) { return {.min = min}; }
-inline Range greater_than(double min) { return {.min = min, .min_open = true}; }
+inline Range at_least(double min) {
+  return {.min = min};
+}
+inline Range greater_than(double min) {
+  return {.min = min, .min_open = true};
+}
 
 // Allowed strings (empty: any string).
 using Choices = std::vector<std::string>;
 
 // Where YAML comes from: a file (messages give its line) or one command-line override.
 struct Source {
-  std::string name;         // "configs/a.yaml" or "override 'model.hidden=3'"
-  bool has_lines = true;    // false for overrides: their YAML is the value text alone
+  std::string name;       // "configs/a.yaml" or "override 'model.hidden=3'"
+  bool has_lines = true;  // false for overrides: their YAML is the value text alone
   std::string at(const YAML::Node& node) const;  // "configs/a.yaml:12" or the override
 };
 
@@ -69,8 +73,8 @@ class Schema {
              const Source& src);
 
   // Every problem of the current values, "<where>: <key>: <what is wrong>", in key order;
-  // `where` is the file line or override that last set the key.
-  std::vector<std::string> problems() const;
+  // `where` is the file line or override that last set the key, else `unset_where`.
+  std::vector<std::string> problems(const std::string& unset_where) const;
 
   // The values as nested YAML maps in binding order; `include` picks the keys.
   void emit(YAML::Emitter& out, const std::function<bool(const std::string&)>& include) const;
@@ -82,9 +86,28 @@ class Schema {
   std::vector<std::string> keys() const;
 
  private:
-  struct Field;
-  struct SpecSlot;
+  struct Field {
+    std::string key, doc;
+    std::string type;                   // for describe(): "integer >= 1", "one of lstm, gru", ...
+    std::string default_text;           // the value when bound
+    std::vector<std::string> sub_keys;  // a QuantSpec's keys; empty for plain values
+    // Sets the value (or one sub-key) from YAML; returns "" or "expected ..., found ...".
+    std::function<std::string(const std::string& sub_key, const YAML::Node&)> load;
+    std::function<void(YAML::Emitter&)> emit;
+    // "" when the value is allowed, else what is wrong ("bits: ..." for a QuantSpec's sub-key).
+    std::function<std::string()> check;
+  };
+  struct SpecSlot {
+    std::function<const QuantSpec*()> find;  // nullptr while unset
+    std::function<QuantSpec&()> make;        // created with QuantSpec's defaults when unset
+    std::function<void()> unset;             // empty for specs that always exist
+  };
+
   void add(Field field);
+  // A value read and written by the overloads in schema.cpp; `problem` ("" when fine) checks it.
+  template <class T>
+  void bind_value(const std::string& key, T& field, const std::string& type, const std::string& doc,
+                  std::function<std::string()> problem = {});
   void bind_spec(const std::string& key, SpecSlot slot, const std::string& doc);
   void set(Field& field, const std::string& sub_key, const YAML::Node& value,
            const std::string& where, const Source& src);

@@ -16,6 +16,8 @@ Gru::Gru(ParameterStore& store, int index, int input, int hidden, LayerQuant qua
       b_hh_(store.declare(name_ + ".b_hh", 3 * hidden, 1)),
       w_ih_q_(std::move(quant.w_ih)),
       w_hh_q_(std::move(quant.w_hh)),
+      b_ih_q_(std::move(quant.bias_ih)),
+      b_hh_q_(std::move(quant.bias_hh)),
       inv_sigmoid_slope_(1.0f / quant.sigmoid_slope),
       inv_tanh_slope_(1.0f / quant.tanh_slope) {
   for (int g = 0; g < 3; ++g) gate_quant_[g].quantizer = quant.take_gate(kGateNames[g]);
@@ -28,6 +30,8 @@ LayerState Gru::initial_state(int batch) const { return {Matrix::Zero(hidden_, b
 void Gru::quantize_weights(Rng& rng, bool training) {
   w_ih_q_.apply(store_.value(w_ih_), rng, training);
   w_hh_q_.apply(store_.value(w_hh_), rng, training);
+  b_ih_q_.apply(store_.value(b_ih_), rng, training);
+  b_hh_q_.apply(store_.value(b_hh_), rng, training);
 }
 
 void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state,
@@ -37,7 +41,7 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
 
   // Input projection of every step of the window: one GEMM.
   pre_.noalias() = w_ih_q_.values() * x;
-  pre_.colwise() += store_.value(b_ih_).col(0);
+  pre_.colwise() += b_ih_q_.values().col(0);
 
   post_.resize(3 * H, TB);
   recurrent_n_.resize(H, TB);
@@ -47,7 +51,7 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
   if (hidden_quant_.active()) hidden_mask_.resize(H, TB);
 
   const auto w_hh = w_hh_q_.values();
-  const auto b_hh = store_.value(b_hh_).col(0);
+  const auto b_hh = b_hh_q_.values().col(0);
   for (int t = 0; t < steps; ++t) {
     const Eigen::Index col = t * B;
     recurrent_.noalias() = w_hh * hiddens_.middleCols(col, B);  // the recurrent product
@@ -141,8 +145,8 @@ void Gru::backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matri
   // Parameter gradients for the whole window: GEMMs and row sums.
   w_ih_q_.accumulate_grad(store_.grad(w_ih_), d_gx, x);
   w_hh_q_.accumulate_grad(store_.grad(w_hh_), d_gh, hiddens_.leftCols(TB));
-  store_.grad(b_ih_).col(0) += d_gx.rowwise().sum();
-  store_.grad(b_hh_).col(0) += d_gh.rowwise().sum();
+  b_ih_q_.accumulate_grad(store_.grad(b_ih_), d_gx.rowwise().sum());
+  b_hh_q_.accumulate_grad(store_.grad(b_hh_), d_gh.rowwise().sum());
   d_x.noalias() = w_ih_q_.values().transpose() * d_gx;
 }
 

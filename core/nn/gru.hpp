@@ -33,7 +33,7 @@ class Gru : public RecurrentLayer {
   std::string name_;
   int hidden_;
   int w_ih_, w_hh_, b_ih_, b_hh_;
-  QuantizedTensor w_ih_q_, w_hh_q_;
+  QuantizedTensor w_ih_q_, w_hh_q_, b_ih_q_, b_hh_q_;
   GateQuant gate_quant_[3];  // r z n
   GateQuant hidden_quant_;
   float inv_sigmoid_slope_, inv_tanh_slope_;

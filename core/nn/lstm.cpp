@@ -16,6 +16,7 @@ Lstm::Lstm(ParameterStore& store, int index, int input, int hidden, LayerQuant q
       b_(store.declare(name_ + ".bias", 4 * hidden, 1)),
       w_ih_q_(std::move(quant.w_ih)),
       w_hh_q_(std::move(quant.w_hh)),
+      b_q_(std::move(quant.bias_ih)),
       inv_sigmoid_slope_(1.0f / quant.sigmoid_slope),
       inv_tanh_slope_(1.0f / quant.tanh_slope) {
   for (int g = 0; g < 4; ++g) gate_quant_[g].quantizer = quant.take_gate(kGateNames[g]);
@@ -32,6 +33,7 @@ LayerState Lstm::initial_state(int batch) const {
 void Lstm::quantize_weights(Rng& rng, bool training) {
   w_ih_q_.apply(store_.value(w_ih_), rng, training);
   w_hh_q_.apply(store_.value(w_hh_), rng, training);
+  b_q_.apply(store_.value(b_), rng, training);
 }
 
 void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state,
@@ -41,7 +43,7 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
 
   // Input projection of every step of the window: one GEMM.
   pre_.noalias() = w_ih_q_.values() * x;
-  pre_.colwise() += store_.value(b_).col(0);
+  pre_.colwise() += b_q_.values().col(0);
 
   post_.resize(4 * H, TB);
   if (quantized_gates_) gates_q_.resize(4 * H, TB), gates_mask_.resize(4 * H, TB);
@@ -147,7 +149,7 @@ void Lstm::backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matr
   // Parameter gradients for the whole window: three GEMMs and a row sum.
   w_ih_q_.accumulate_grad(store_.grad(w_ih_), d_pre, x);
   w_hh_q_.accumulate_grad(store_.grad(w_hh_), d_pre, hiddens_.leftCols(TB));
-  store_.grad(b_).col(0) += d_pre.rowwise().sum();
+  b_q_.accumulate_grad(store_.grad(b_), d_pre.rowwise().sum());
   d_x.noalias() = w_ih_q_.values().transpose() * d_pre;
 }
 

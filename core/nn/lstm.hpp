@@ -35,7 +35,7 @@ class Lstm : public RecurrentLayer {
   std::string name_;
   int hidden_;
   int w_ih_, w_hh_, b_;
-  QuantizedTensor w_ih_q_, w_hh_q_;
+  QuantizedTensor w_ih_q_, w_hh_q_, b_q_;
   GateQuant gate_quant_[4];  // i f o g
   GateQuant cell_quant_, cell_tanh_quant_, hidden_quant_;
   float inv_sigmoid_slope_, inv_tanh_slope_;

@@ -45,6 +45,15 @@ class QuantizedTensor {
     grad.array() += d.array() * mask_.array();
   }
 
+  // grad += dL/dW for a given dL/dQ(W) (a bias' row sum), through the mask when quantized.
+  template <typename D>
+  void accumulate_grad(MatrixMap grad, const Eigen::MatrixBase<D>& d) const {
+    if (active())
+      grad.array() += d.array() * mask_.array();
+    else
+      grad += d;
+  }
+
   // dL/dx from dL/dQ(x), in place (for quantized activations such as the embedding output).
   void backward(MatrixMap grad) const {
     if (active()) grad.array() *= mask_.array();

@@ -31,6 +31,35 @@ using Gram = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxBits, 
 // Bit i of code c set: b_i = +1, else -1.
 inline double code_sign(std::size_t code, int i) { return (code >> i) & 1u ? 1.0 : -1.0; }
 
+// The 2^k sums Σ α_i b_i in ascending order, with their codes and the midpoints between them.
+struct LevelTable {
+  std::vector<double> sum_of_code;
+  std::vector<std::size_t> order;  // order[k]: the code of the k-th smallest level
+  std::vector<float> levels, midpoints;
+
+  void build(const Coefficients& alpha, std::size_t codes) {
+    const auto bits = static_cast<int>(alpha.size());
+    sum_of_code.assign(codes, 0.0);
+    order.resize(codes);
+    for (std::size_t c = 0; c < codes; ++c) {
+      order[c] = c;
+      for (int i = 0; i < bits; ++i) sum_of_code[c] += alpha[i] * code_sign(c, i);
+    }
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return sum_of_code[a] < sum_of_code[b]; });
+    levels.resize(codes);
+    for (std::size_t k = 0; k < codes; ++k) levels[k] = static_cast<float>(sum_of_code[order[k]]);
+    midpoints.resize(codes - 1);
+    for (std::size_t k = 0; k + 1 < codes; ++k) midpoints[k] = 0.5f * (levels[k] + levels[k + 1]);
+  }
+
+  // Index into levels of the level nearest to v.
+  std::size_t nearest(float v) const {
+    return static_cast<std::size_t>(std::upper_bound(midpoints.begin(), midpoints.end(), v) -
+                                    midpoints.begin());
+  }
+};
+
 class AlternatingQuantizer final : public Quantizer {
  public:
   AlternatingQuantizer(const QuantSpec& spec, Domain domain)
@@ -55,13 +84,15 @@ class AlternatingQuantizer final : public Quantizer {
       alpha[l] = sum / static_cast<double>(n);
     }
 
+    // Scratch kept per thread, so one instance may serve several threads.
+    thread_local LevelTable table;
     thread_local std::vector<double> count, sum;
     for (int cycle = 0; cycle < kCycles; ++cycle) {
-      sort_levels(alpha);
+      table.build(alpha, codes_);
       count.assign(codes_, 0.0), sum.assign(codes_, 0.0);
       for (std::size_t i = 0; i < n; ++i) {
         const float v = value(i);
-        const std::size_t code = order_[nearest(v)];
+        const std::size_t code = table.order[table.nearest(v)];
         count[code] += 1.0, sum[code] += v;
       }
       Gram gram = Gram::Zero(bits_, bits_);
@@ -78,8 +109,8 @@ class AlternatingQuantizer final : public Quantizer {
       if (solved.allFinite()) alpha = solved;
     }
 
-    sort_levels(alpha);
-    for (std::size_t i = 0; i < n; ++i) q[i] = levels_[nearest(value(i))];
+    table.build(alpha, codes_);
+    for (std::size_t i = 0; i < n; ++i) q[i] = table.levels[table.nearest(value(i))];
   }
 
   std::string describe() const override {
@@ -89,37 +120,10 @@ class AlternatingQuantizer final : public Quantizer {
   }
 
  private:
-  // levels_ = the 2^k sums Σ α_i b_i ascending, order_ their codes, midpoints_ between them.
-  // Scratch state of one apply(); an instance is used by one thread at a time.
-  void sort_levels(const Coefficients& alpha) const {
-    order_.resize(codes_);
-    std::vector<double> value(codes_);
-    for (std::size_t c = 0; c < codes_; ++c) {
-      order_[c] = c;
-      value[c] = 0.0;
-      for (int i = 0; i < bits_; ++i) value[c] += alpha[i] * code_sign(c, i);
-    }
-    std::sort(order_.begin(), order_.end(),
-              [&](std::size_t a, std::size_t b) { return value[a] < value[b]; });
-    levels_.resize(codes_);
-    for (std::size_t k = 0; k < codes_; ++k) levels_[k] = static_cast<float>(value[order_[k]]);
-    midpoints_.resize(codes_ - 1);
-    for (std::size_t k = 0; k + 1 < codes_; ++k)
-      midpoints_[k] = 0.5f * (levels_[k] + levels_[k + 1]);
-  }
-
-  // Index into levels_ of the level nearest to v.
-  std::size_t nearest(float v) const {
-    return static_cast<std::size_t>(std::upper_bound(midpoints_.begin(), midpoints_.end(), v) -
-                                    midpoints_.begin());
-  }
-
   int bits_;
   std::size_t codes_;
   Domain domain_;
   bool clip_;
-  mutable std::vector<std::size_t> order_;
-  mutable std::vector<float> levels_, midpoints_;
 };
 
 }  // namespace

@@ -43,6 +43,8 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
     LayerQuant lq;
     lq.w_ih = make(q.input_weight_quant.value_or(q.weight_quant), Domain::kWeight);
     lq.w_hh = make(q.recurrent_weight_quant.value_or(q.weight_quant), Domain::kWeight);
+    lq.bias_ih = make(q.bias_quant, Domain::kWeight);
+    lq.bias_hh = make(q.bias_quant, Domain::kWeight);
     for (const auto& g : gates) lq.gates.emplace_back(g, make(gate_spec(q, m.cell, g), gate_domain(g)));
     lq.sigmoid_slope = static_cast<float>(q.sigmoid_slope.value_or(q.sloping_factor));
     lq.tanh_slope = static_cast<float>(q.tanh_slope.value_or(q.sloping_factor));

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> overrides;
   int threads = -1;
   long long stop_after = 0;
-  bool force = false, print_config = false;
+  bool force = false, print_config = false, list_keys = false;
   app.add_option("config", config_path, "YAML config file (e.g. configs/ptb_lstm_ternary.yaml)");
   app.add_option("overrides", overrides, "key=value overrides, e.g. train.epochs=2 model.hidden=200");
   app.add_option("--out", out_dir, "run directory (default: results/runs/<name>_<hash>)");
@@ -39,7 +39,12 @@ int main(int argc, char** argv) {
   app.add_flag("--force", force, "replace a run already in the output directory");
   app.add_flag("--print-config", print_config,
                "print the resolved config and its hash, then exit without training");
+  app.add_flag("--list-keys", list_keys, "list every config key with its default, type and meaning");
   CLI11_PARSE(app, argc, argv);
+  if (list_keys) {
+    std::cout << describe_keys();
+    return 0;
+  }
 
   Config cfg;
   std::string run_dir;

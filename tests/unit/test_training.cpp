@@ -87,10 +87,10 @@ TEST_CASE("a resumed run ends with the metrics of an uninterrupted one", "[train
 
   const std::string dir = fresh_dir("resume_parts");
   // Stop in the middle of epoch 2, then once more in epoch 3, then run to the end.
-  const RunResult first = run_in(dir, cfg, 25);
+  const RunResult first = run_in(dir, cfg, 250);  // 200 batches per epoch
   REQUIRE(first.status == RunStatus::kInterrupted);
   CHECK(summary(dir)["status"] == "interrupted");
-  const RunResult second = run_in(dir, cfg, 17, true);
+  const RunResult second = run_in(dir, cfg, 170, true);
   REQUIRE(second.status == RunStatus::kInterrupted);
   const RunResult rest = run_in(dir, cfg, 0, true);
   REQUIRE(rest.status == RunStatus::kFinished);

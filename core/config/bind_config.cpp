@@ -1,0 +1,151 @@
+// The one list of config keys: each bound to its field with its allowed values and doc.
+// Defaults are the struct initialisers in config.hpp. Keys of a section stay together.
+#include <algorithm>
+
+#include "core/config/schema.hpp"
+
+namespace hitnet {
+namespace {
+
+const Range kProbability = {.min = 0, .max = 1, .max_open = true};  // [0, 1)
+const Range kFactor = {.min = 0, .max = 1, .min_open = true};       // (0, 1]
+
+// Gates of each cell, as the per-gate quantizer keys quant.gates.<gate> name them.
+const std::vector<std::string> kLstmGates = {"i", "f", "g", "o", "c"};
+const std::vector<std::string> kGruGates = {"r", "z", "n"};
+
+std::string gate_doc(const std::string& gate) {
+  if (gate == "i") return "LSTM input gate i (sigmoid), overrides quant.sigmoid_quant";
+  if (gate == "f") return "LSTM forget gate f (sigmoid), overrides quant.sigmoid_quant";
+  if (gate == "g") return "LSTM candidate g (tanh), overrides quant.tanh_quant";
+  if (gate == "o") return "LSTM output gate o (sigmoid), overrides quant.sigmoid_quant";
+  if (gate == "c") return "LSTM tanh(c_t) (tanh), overrides quant.tanh_quant";
+  if (gate == "r") return "GRU reset gate r (sigmoid), overrides quant.sigmoid_quant";
+  if (gate == "z") return "GRU update gate z (sigmoid), overrides quant.sigmoid_quant";
+  return "GRU candidate n (tanh), overrides quant.tanh_quant";
+}
+
+}  // namespace
+
+void bind_config(Schema& s, Config& c) {
+  s.bind("name", c.name, {}, "run name: names the results directory (with the config hash)");
+  s.rule("name", [&c] {
+    const bool ok = !c.name.empty() && c.name.find_first_of("/\\") == std::string::npos;
+    return ok ? "" : "must be a non-empty name without '/', got '" + c.name + "'";
+  });
+  s.bind("seed", c.seed, "seed of every random generator of the run (init, dropout, quantizers)");
+  s.bind("threads", c.threads, at_least(0), "OpenMP threads inside the run, 0 = all cores");
+
+  DataConfig& d = c.data;
+  s.bind("data.corpus", d.corpus, {"ptb", "ptb_char", "wikitext2", "text8", "files", "synthetic"},
+         "which corpus to load");
+  s.bind("data.path", d.path, {},
+         "folder with the corpus files (relative: to the current directory, else the source tree)");
+  s.bind("data.train_file", d.train_file, {},
+         "corpus=files: training file in data.path (text8: its file)");
+  s.bind("data.valid_file", d.valid_file, {}, "corpus=files: validation file in data.path");
+  s.bind("data.test_file", d.test_file, {}, "corpus=files: test file in data.path");
+  s.rule("data.corpus", [&d] {
+    if (d.corpus != "files" ||
+        (!d.train_file.empty() && !d.valid_file.empty() && !d.test_file.empty()))
+      return std::string();
+    return std::string("corpus files needs data.train_file, data.valid_file and data.test_file");
+  });
+  s.bind("data.verify_checksum", d.verify_checksum, "check shipped corpora against SHA256SUMS");
+  s.bind("data.bptt", d.bptt, at_least(1), "truncated-BPTT window length (time steps)");
+  s.bind("data.batch_size", d.batch_size, at_least(1), "training streams per batch");
+  s.bind("data.eval_batch_size", d.eval_batch_size, at_least(1), "streams per batch at evaluation");
+  s.bind("data.synthetic_vocab", d.synthetic_vocab, at_least(2),
+         "corpus=synthetic: vocabulary size");
+  s.bind("data.synthetic_tokens", d.synthetic_tokens, at_least(2),
+         "corpus=synthetic: training tokens");
+
+  ModelConfig& m = c.model;
+  s.bind("model.cell", m.cell, {"lstm", "gru"}, "recurrent cell");
+  s.bind("model.layers", m.layers, at_least(1), "stacked recurrent layers");
+  s.bind("model.hidden", m.hidden, at_least(1), "hidden units per layer");
+  s.bind("model.embedding", m.embedding, at_least(1), "embedding size");
+  s.bind("model.dropout", m.dropout, kProbability, "dropout on non-recurrent connections");
+  s.bind("model.tie_weights", m.tie_weights, "decoder reuses the embedding matrix");
+  s.rule("model.tie_weights", [&m] {
+    if (!m.tie_weights || m.embedding == m.hidden) return std::string();
+    return "needs model.embedding == model.hidden, got " + std::to_string(m.embedding) + " and " +
+           std::to_string(m.hidden);
+  });
+  s.bind("model.init_range", m.init_range, greater_than(0), "weights start uniform in (-r, r)");
+
+  QuantConfig& q = c.quant;
+  s.bind("quant.weight_quant", q.weight_quant, "input-to-hidden and hidden-to-hidden weights");
+  s.bind("quant.input_weight_quant", q.input_weight_quant,
+         "input-to-hidden weights only (overrides quant.weight_quant)");
+  s.bind("quant.recurrent_weight_quant", q.recurrent_weight_quant,
+         "hidden-to-hidden weights only (overrides quant.weight_quant)");
+  s.bind("quant.bias_quant", q.bias_quant, "biases");
+  s.bind("quant.sigmoid_quant", q.sigmoid_quant, "every sigmoid gate output (LSTM i f o, GRU r z)");
+  s.bind("quant.tanh_quant", q.tanh_quant, "every tanh output (LSTM g and tanh(c), GRU n)");
+  s.bind("quant.cell_state_quant", q.cell_state_quant, "LSTM cell state c_t");
+  s.bind("quant.hidden_quant", q.hidden_quant, "hidden state h_t, the layer output");
+  for (const auto* gates : {&kLstmGates, &kGruGates})
+    for (const std::string& g : *gates) {
+      const std::string key = "quant.gates." + g;
+      s.bind(key, q.gates, g, gate_doc(g));
+      s.rule(key, [&q, &m, g, gates] {
+        const bool own = (m.cell == "lstm") == (gates == &kLstmGates);
+        if (!q.gates.count(g) || own) return std::string();
+        const auto& valid = m.cell == "lstm" ? kLstmGates : kGruGates;
+        std::string names;
+        for (const auto& v : valid) names += " " + v;
+        return "model.cell " + m.cell + " has no gate '" + g + "' (its gates:" + names + ")";
+      });
+    }
+  s.bind("quant.embedding_quant", q.embedding_quant, "embedding output");
+  s.bind("quant.decoder_weight_quant", q.decoder_weight_quant, "decoder (softmax) weights");
+  s.bind("quant.sloping_factor", q.sloping_factor, greater_than(0),
+         "λ of every sigmoid and tanh: σ(x/λ), tanh(x/λ)");
+  s.bind("quant.sigmoid_slope", q.sigmoid_slope, greater_than(0),
+         "λ of the sigmoids (overrides quant.sloping_factor)");
+  s.bind("quant.tanh_slope", q.tanh_slope, greater_than(0),
+         "λ of the tanhs (overrides quant.sloping_factor)");
+  s.bind("quant.eval_samples", q.eval_samples, at_least(1),
+         "evaluation passes when a quantizer samples at evaluation (eval: sample)");
+
+  TrainConfig& t = c.train;
+  s.bind("train.optimizer", t.optimizer, {"sgd", "adam"}, "optimizer");
+  s.bind("train.lr", t.lr, greater_than(0), "initial learning rate");
+  s.bind("train.clip", t.clip, at_least(0), "global gradient-norm clip, 0 = off");
+  s.bind("train.loss_reduction", t.loss_reduction, {"token_mean", "batch_mean"},
+         "token_mean: mean over all tokens; batch_mean: sum over time, mean over batch (Zaremba)");
+  s.bind("train.weight_decay", t.weight_decay, at_least(0), "L2 weight decay");
+  s.bind("train.adam_beta1", t.adam_beta1, kProbability, "adam: first-moment decay");
+  s.bind("train.adam_beta2", t.adam_beta2, kProbability, "adam: second-moment decay");
+  s.bind("train.adam_eps", t.adam_eps, greater_than(0), "adam: denominator epsilon");
+  s.bind("train.epochs", t.epochs, at_least(1), "training epochs");
+  s.bind("train.max_batches", t.max_batches, at_least(0),
+         "batches per epoch, 0 = all (smoke tests)");
+  s.bind("train.max_eval_batches", t.max_eval_batches, at_least(0),
+         "windows per evaluation, 0 = all");
+  ScheduleConfig& sc = t.schedule;
+  s.bind("train.schedule.type", sc.type, {"fixed", "decay", "plateau"},
+         "fixed lr; decay from an epoch on; or divide when valid ppl stalls");
+  s.bind("train.schedule.decay_start", sc.decay_start, at_least(1),
+         "decay: first epoch whose lr is multiplied by decay_factor");
+  s.bind("train.schedule.decay_factor", sc.decay_factor, kFactor, "decay: lr factor per epoch");
+  s.bind("train.schedule.plateau_factor", sc.plateau_factor, kFactor,
+         "plateau: lr factor when valid ppl does not improve");
+  s.bind("train.schedule.min_lr", sc.min_lr, at_least(0), "stop decaying below this lr");
+  s.bind("train.checkpoint_every", t.checkpoint_every, at_least(0),
+         "also checkpoint every k batches, 0 = at epoch ends only");
+
+  LogConfig& l = c.log;
+  s.bind("log.interval_s", l.interval_s, greater_than(0),
+         "seconds between progress lines when not on a terminal");
+  HistogramConfig& h = l.histograms;
+  s.bind("log.histograms.epochs", h.epochs, at_least(1), "epochs (1-based) to dump histograms of");
+  s.bind("log.histograms.every", h.every, at_least(0), "also every k epochs, 0 = off");
+  s.bind("log.histograms.last", h.last, "also the last epoch");
+  s.bind("log.histograms.bins", h.bins, at_least(2), "histogram bins");
+  s.bind("log.histograms.batches", h.batches, at_least(1),
+         "batches gathered for activation histograms");
+}
+
+}  // namespace hitnet

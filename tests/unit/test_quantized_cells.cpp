@@ -1,0 +1,147 @@
+// The quantized LSTM and GRU forward passes against their equations, computed by hand with
+// plain loops on a hand-sized example: TTQ weights (threshold and scale worked out here), 2-bit
+// uniform gates, sloping factors other than 1.
+#include <catch2/catch.hpp>
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "core/nn/gru.hpp"
+#include "core/nn/lstm.hpp"
+#include "core/quant/registry.hpp"
+
+using namespace hitnet;
+
+namespace {
+
+// TTQ by its definition: Δ = 0.7·mean|w|, α = mean of |w| above Δ.
+Matrix ttq_by_hand(const Matrix& w) {
+  const float delta = 0.7f * w.cwiseAbs().mean();
+  float sum = 0;
+  int count = 0;
+  for (Eigen::Index k = 0; k < w.size(); ++k)
+    if (std::abs(w.data()[k]) > delta) sum += std::abs(w.data()[k]), ++count;
+  const float alpha = sum / count;
+  Matrix q = w;
+  for (Eigen::Index k = 0; k < q.size(); ++k)
+    q.data()[k] = std::abs(w.data()[k]) > delta ? std::copysign(alpha, w.data()[k]) : 0.0f;
+  return q;
+}
+
+// 2-bit uniform on [lo, hi]: 4 levels including both ends.
+float uniform2(float x, float lo, float hi) {
+  const float step = (hi - lo) / 3.0f;
+  return lo + std::nearbyint((std::clamp(x, lo, hi) - lo) / step) * step;
+}
+float sigmoid_q(float a, float slope) { return uniform2(1.0f / (1.0f + std::exp(-a / slope)), 0, 1); }
+float tanh_q(float a, float slope) { return uniform2(std::tanh(a / slope), -1, 1); }
+
+QuantizerPtr quantizer(const std::string& method, Domain domain) {
+  QuantSpec spec;
+  spec.method = method;
+  spec.bits = 2;
+  return make_quantizer(spec, domain);
+}
+
+struct Example {
+  int input = 3, hidden = 2, steps = 3, batch = 2;
+  Matrix x;
+  Example() {
+    Rng rng(5);
+    std::uniform_real_distribution<float> u(-1.5f, 1.5f);
+    x.resize(input, steps * batch);
+    for (Eigen::Index k = 0; k < x.size(); ++k) x.data()[k] = u(rng);
+  }
+};
+
+void randomize(ParameterStore& store, Rng& rng) {
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (Eigen::Index k = 0; k < store.values().size(); ++k) store.values()[k] = u(rng);
+}
+
+}  // namespace
+
+TEST_CASE("quantized LSTM forward equals its equations", "[quant][cells]") {
+  Example ex;
+  const float ls = 0.5f, lt = 0.8f;
+  LayerQuant lq;
+  lq.w_ih = quantizer("ttq", Domain::kWeight);
+  lq.w_hh = quantizer("ttq", Domain::kWeight);
+  for (const char* g : {"i", "f", "o"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kUnit));
+  for (const char* g : {"g", "c"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kSigned));
+  lq.sigmoid_slope = ls, lq.tanh_slope = lt;
+  ParameterStore store;
+  Lstm lstm(store, 0, ex.input, ex.hidden, std::move(lq));
+  store.allocate();
+  Rng rng(3);
+  randomize(store, rng);
+  LayerState state = lstm.initial_state(ex.batch);
+  state.h.setConstant(0.3f), state.c.setConstant(-0.2f);
+  const LayerState start = state;
+  lstm.quantize_weights(rng, false);
+  lstm.forward(ex.x, ex.steps, ex.batch, state, rng, false);
+
+  const Matrix w = ttq_by_hand(store.value(0)), u = ttq_by_hand(store.value(1));
+  const Vector bias = store.value(2).col(0);
+  const int H = ex.hidden;
+  Matrix h = start.h, c = start.c;
+  for (int t = 0; t < ex.steps; ++t) {
+    Matrix h_new(H, ex.batch), c_new(H, ex.batch);
+    for (int b = 0; b < ex.batch; ++b) {
+      const Vector a = w * ex.x.col(t * ex.batch + b) + u * h.col(b) + bias;  // rows i f o g
+      for (int j = 0; j < H; ++j) {
+        const float i = sigmoid_q(a(j), ls), f = sigmoid_q(a(H + j), ls),
+                    o = sigmoid_q(a(2 * H + j), ls), g = tanh_q(a(3 * H + j), lt);
+        c_new(j, b) = f * c(j, b) + i * g;
+        h_new(j, b) = o * tanh_q(c_new(j, b), lt);
+      }
+    }
+    h = h_new, c = c_new;
+    INFO("step " << t);
+    REQUIRE((lstm.output().middleCols(t * ex.batch, ex.batch) - h).cwiseAbs().maxCoeff() < 1e-5f);
+  }
+  CHECK((state.h - h).cwiseAbs().maxCoeff() < 1e-5f);
+  CHECK((state.c - c).cwiseAbs().maxCoeff() < 1e-5f);
+  // A ternary weight matrix has at most three distinct values.
+  std::set<float> levels(w.data(), w.data() + w.size());
+  CHECK(levels.size() <= 3);
+}
+
+TEST_CASE("quantized GRU forward equals its equations", "[quant][cells]") {
+  Example ex;
+  const float ls = 0.6f, lt = 0.7f;
+  LayerQuant lq;
+  lq.w_ih = quantizer("ttq", Domain::kWeight);
+  lq.w_hh = quantizer("ttq", Domain::kWeight);
+  for (const char* g : {"r", "z"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kUnit));
+  lq.gates.emplace_back("n", quantizer("uniform", Domain::kSigned));
+  lq.sigmoid_slope = ls, lq.tanh_slope = lt;
+  ParameterStore store;
+  Gru gru(store, 0, ex.input, ex.hidden, std::move(lq));
+  store.allocate();
+  Rng rng(4);
+  randomize(store, rng);
+  LayerState state = gru.initial_state(ex.batch);
+  state.h.setConstant(-0.4f);
+  Matrix h = state.h;
+  gru.quantize_weights(rng, false);
+  gru.forward(ex.x, ex.steps, ex.batch, state, rng, false);
+
+  const Matrix w = ttq_by_hand(store.value(0)), u = ttq_by_hand(store.value(1));
+  const Vector b_ih = store.value(2).col(0), b_hh = store.value(3).col(0);
+  const int H = ex.hidden;
+  for (int t = 0; t < ex.steps; ++t) {
+    Matrix h_new(H, ex.batch);
+    for (int b = 0; b < ex.batch; ++b) {
+      const Vector gx = w * ex.x.col(t * ex.batch + b) + b_ih, gh = u * h.col(b) + b_hh;  // r z n
+      for (int j = 0; j < H; ++j) {
+        const float r = sigmoid_q(gx(j) + gh(j), ls), z = sigmoid_q(gx(H + j) + gh(H + j), ls);
+        const float n = tanh_q(gx(2 * H + j) + r * gh(2 * H + j), lt);
+        h_new(j, b) = (1 - z) * n + z * h(j, b);
+      }
+    }
+    h = h_new;
+    INFO("step " << t);
+    REQUIRE((gru.output().middleCols(t * ex.batch, ex.batch) - h).cwiseAbs().maxCoeff() < 1e-5f);
+  }
+}
