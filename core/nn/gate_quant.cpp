@@ -15,4 +15,12 @@ void quantize_rows(const GateQuant& gq, Eigen::Ref<const Matrix> post, Eigen::Re
   mask.middleRows(row, n) = scratch.rightCols(cols);
 }
 
+void quantize_gate(const GateQuant& gq, Eigen::Ref<const Matrix> post, Eigen::Ref<Matrix> quantized,
+                   Eigen::Ref<Matrix> mask, Eigen::Index row, Eigen::Index n, Matrix& scratch,
+                   Rng& rng, bool training) {
+  if (gq.active()) return quantize_rows(gq, post, quantized, mask, row, n, scratch, rng, training);
+  quantized.middleRows(row, n) = post.middleRows(row, n);
+  mask.middleRows(row, n).setOnes();
+}
+
 }  // namespace hitnet

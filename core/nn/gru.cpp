@@ -63,23 +63,16 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
     // r and z first: n needs the (quantized) reset gate.
     a.topRows(2 * H) += recurrent_.topRows(2 * H);
     s.topRows(2 * H) = ((-inv_sigmoid_slope_ * a.topRows(2 * H).array()).exp() + 1.0f).inverse();
-    for (int g : {kR, kZ}) {
-      if (gate_quant_[g].active())
-        quantize_rows(gate_quant_[g], s, gates, gates_mask_.middleCols(col, B), g * H, H, scratch_,
+    if (quantized_gates_)
+      for (int g : {kR, kZ})
+        quantize_gate(gate_quant_[g], s, gates, gates_mask_.middleCols(col, B), g * H, H, scratch_,
                       rng, training);
-      else if (quantized_gates_)
-        gates.middleRows(g * H, H) = s.middleRows(g * H, H),
-        gates_mask_.middleCols(col, B).middleRows(g * H, H).setOnes();
-    }
     recurrent_n_.middleCols(col, B) = recurrent_.bottomRows(H);
     a.bottomRows(H).array() += gates.middleRows(kR * H, H).array() * recurrent_.bottomRows(H).array();
     s.bottomRows(H) = (inv_tanh_slope_ * a.bottomRows(H).array()).tanh();
-    if (gate_quant_[kN].active())
-      quantize_rows(gate_quant_[kN], s, gates, gates_mask_.middleCols(col, B), kN * H, H, scratch_,
+    if (quantized_gates_)
+      quantize_gate(gate_quant_[kN], s, gates, gates_mask_.middleCols(col, B), kN * H, H, scratch_,
                     rng, training);
-    else if (quantized_gates_)
-      gates.middleRows(kN * H, H) = s.middleRows(kN * H, H),
-      gates_mask_.middleCols(col, B).middleRows(kN * H, H).setOnes();
 
     const auto z = gates.middleRows(kZ * H, H).array(), n = gates.middleRows(kN * H, H).array();
     auto h = hiddens_.middleCols(col + B, B);

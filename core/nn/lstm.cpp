@@ -63,16 +63,10 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
     auto s = post_.middleCols(col, B);
     s.topRows(3 * H) = ((-inv_sigmoid_slope_ * a.topRows(3 * H).array()).exp() + 1.0f).inverse();
     s.bottomRows(H) = (inv_tanh_slope_ * a.bottomRows(H).array()).tanh();
-    if (quantized_gates_) {
-      for (int g = 0; g < 4; ++g) {
-        if (gate_quant_[g].active())
-          quantize_rows(gate_quant_[g], s, gates_q_.middleCols(col, B), gates_mask_.middleCols(col, B),
-                        g * H, H, scratch_, rng, training);
-        else
-          gates_q_.middleCols(col, B).middleRows(g * H, H) = s.middleRows(g * H, H),
-          gates_mask_.middleCols(col, B).middleRows(g * H, H).setOnes();
-      }
-    }
+    if (quantized_gates_)
+      for (int g = 0; g < 4; ++g)
+        quantize_gate(gate_quant_[g], s, gates_q_.middleCols(col, B), gates_mask_.middleCols(col, B),
+                      g * H, H, scratch_, rng, training);
     const auto gates = quantized_gates_ ? gates_q_.middleCols(col, B) : post_.middleCols(col, B);
     const auto i = gates.middleRows(kI * H, H).array(), f = gates.middleRows(kF * H, H).array(),
                o = gates.middleRows(kO * H, H).array(), g = gates.middleRows(kG * H, H).array();

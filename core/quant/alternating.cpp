@@ -3,12 +3,14 @@
 //   x ≈ Σ_{i<k} α_i·b_i,  b_i ∈ {-1, +1}^n          (at most 2^k levels)
 // found by alternating minimisation of ||x - Σ α_i b_i||²: a greedy start (α_i = mean|r|,
 // b_i = sign(r) on the residual r), then two cycles (the paper's choice) of
-//   codes for fixed α: each value takes the nearest of the 2^k sums (a binary search over the
-//                      sorted levels, the paper's binary search tree);
+//   codes for fixed α: each value takes the nearest of the 2^k sums (compared with the
+//                      midpoints of the sorted sums, as the paper's binary search tree does);
 //   α for fixed codes: least squares, (BᵀB) α = Bᵀx, from per-code counts and sums.
 // The output is each value's nearest level for the final α. Per tensor (the paper quantizes
 // weights row by row; this interface sees a flat tensor). Activations are clamped to their known
-// range first. STE: weights pass the gradient everywhere; activations inside their range.
+// range first; sigmoid outputs are fitted as 2x - 1 and mapped back, because sums of ±α codes
+// are symmetric around 0 and would waste half their levels below [0, 1].
+// STE: weights pass the gradient everywhere; activations inside their range.
 #include <Eigen/Dense>
 #include <algorithm>
 #include <array>
@@ -53,11 +55,6 @@ struct LevelTable {
     for (std::size_t k = 0; k + 1 < codes; ++k) midpoints[k] = 0.5f * (levels[k] + levels[k + 1]);
   }
 
-  // Index into levels of the level nearest to v.
-  std::size_t nearest(float v) const {
-    return static_cast<std::size_t>(std::upper_bound(midpoints.begin(), midpoints.end(), v) -
-                                    midpoints.begin());
-  }
 };
 
 class AlternatingQuantizer final : public Quantizer {
@@ -70,38 +67,43 @@ class AlternatingQuantizer final : public Quantizer {
     write_domain_mask(x, mask, n, domain_, clip_);
     if (n == 0) return;
     const ValueRange range = domain_range(domain_);
-    auto value = [&](std::size_t i) { return std::clamp(x[i], range.lo, range.hi); };
+    const bool centre = domain_ == Domain::kUnit;
+
+    // Scratch kept per thread, so one instance may serve several threads.
+    thread_local std::vector<float> value, residual;
+    thread_local std::vector<uint32_t> bins;
+    thread_local std::vector<double> count, sum;
+    thread_local LevelTable table;
+    value.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const float v = std::clamp(x[i], range.lo, range.hi);
+      value[i] = centre ? 2.0f * v - 1.0f : v;
+    }
 
     // Greedy start: each code binarises the residual the previous ones left.
     Coefficients alpha = Coefficients::Zero(bits_);
+    residual = value;
     for (int l = 0; l < bits_; ++l) {
-      double sum = 0.0;
-      for (std::size_t i = 0; i < n; ++i) {
-        double r = value(i);
-        for (int j = 0; j < l; ++j) r -= alpha[j] * (r >= 0.0 ? 1.0 : -1.0);
-        sum += std::abs(r);
-      }
-      alpha[l] = sum / static_cast<double>(n);
+      alpha[l] = mean_abs(residual.data(), n);
+      const auto a = static_cast<float>(alpha[l]);
+      for (float& r : residual) r -= std::copysign(a, r);
     }
 
-    // Scratch kept per thread, so one instance may serve several threads.
-    thread_local LevelTable table;
-    thread_local std::vector<double> count, sum;
     for (int cycle = 0; cycle < kCycles; ++cycle) {
+      // Codes for fixed α: the nearest level; per-level counts and sums are all α needs.
       table.build(alpha, codes_);
+      bin_by_edges(value.data(), n, table.midpoints, bins);
       count.assign(codes_, 0.0), sum.assign(codes_, 0.0);
-      for (std::size_t i = 0; i < n; ++i) {
-        const float v = value(i);
-        const std::size_t code = table.order[table.nearest(v)];
-        count[code] += 1.0, sum[code] += v;
-      }
+      for (std::size_t i = 0; i < n; ++i) count[bins[i]] += 1.0, sum[bins[i]] += value[i];
+      // α for fixed codes: the normal equations.
       Gram gram = Gram::Zero(bits_, bits_);
       Coefficients rhs = Coefficients::Zero(bits_);
-      for (std::size_t c = 0; c < codes_; ++c) {
-        if (count[c] == 0.0) continue;
+      for (std::size_t k = 0; k < codes_; ++k) {
+        if (count[k] == 0.0) continue;
+        const std::size_t c = table.order[k];
         for (int i = 0; i < bits_; ++i) {
-          rhs[i] += sum[c] * code_sign(c, i);
-          for (int j = 0; j < bits_; ++j) gram(i, j) += count[c] * code_sign(c, i) * code_sign(c, j);
+          rhs[i] += sum[k] * code_sign(c, i);
+          for (int j = 0; j < bits_; ++j) gram(i, j) += count[k] * code_sign(c, i) * code_sign(c, j);
         }
       }
       // Minimum-norm solution: codes that agree on every value make BᵀB singular.
@@ -110,7 +112,10 @@ class AlternatingQuantizer final : public Quantizer {
     }
 
     table.build(alpha, codes_);
-    for (std::size_t i = 0; i < n; ++i) q[i] = table.levels[table.nearest(value(i))];
+    bin_by_edges(value.data(), n, table.midpoints, bins);
+    if (centre)
+      for (float& level : table.levels) level = 0.5f * (level + 1.0f);
+    for (std::size_t i = 0; i < n; ++i) q[i] = table.levels[bins[i]];
   }
 
   std::string describe() const override {

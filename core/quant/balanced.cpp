@@ -51,9 +51,11 @@ class BalancedQuantizer final : public Quantizer {
     const ValueRange range = domain_range(domain_);
 
     // Scratch kept per thread: weights come once per batch, activations every step.
-    thread_local std::vector<float> sorted, edges;
-    sorted.resize(n);
-    for (std::size_t i = 0; i < n; ++i) sorted[i] = std::clamp(x[i], range.lo, range.hi);
+    thread_local std::vector<float> value, sorted, edges, level;
+    thread_local std::vector<uint32_t> bins;
+    value.resize(n);
+    for (std::size_t i = 0; i < n; ++i) value[i] = std::clamp(x[i], range.lo, range.hi);
+    sorted = value;
     edges.resize(levels_ - 1);
     if (n >= levels_) {
       select_edges(sorted, levels_, 1, levels_ - 1, 0, n, edges);
@@ -61,27 +63,22 @@ class BalancedQuantizer final : public Quantizer {
       std::sort(sorted.begin(), sorted.end());
       for (std::size_t j = 1; j < levels_; ++j) edges[j - 1] = sorted[j * n / levels_];
     }
-    auto bin = [&](float v) {
-      return static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), v) -
-                                      edges.begin());
-    };
+    bin_by_edges(value.data(), n, edges, bins);
 
     double alpha = 1.0;
     if (scale_) {
       double xg = 0.0, gg = 0.0;
       for (std::size_t i = 0; i < n; ++i) {
-        const float v = std::clamp(x[i], range.lo, range.hi);
-        const double g = grid_[bin(v)];
-        xg += v * g, gg += g * g;
+        const double g = grid_[bins[i]];
+        xg += value[i] * g, gg += g * g;
       }
       alpha = gg > 0.0 ? xg / gg : 0.0;
     } else if (domain_ == Domain::kWeight) {
       alpha = max_abs(x, n);
     }
-    thread_local std::vector<float> level;
     level.resize(levels_);
     for (std::size_t i = 0; i < levels_; ++i) level[i] = static_cast<float>(alpha * grid_[i]);
-    for (std::size_t i = 0; i < n; ++i) q[i] = level[bin(std::clamp(x[i], range.lo, range.hi))];
+    for (std::size_t i = 0; i < n; ++i) q[i] = level[bins[i]];
   }
 
   std::string describe() const override {

@@ -53,8 +53,10 @@ class BtqQuantizer final : public Quantizer {
  private:
   static void sample(const float* x, float* q, std::size_t n, Rng& rng, ValueRange range) {
     constexpr double kTwo32 = 4294967296.0;
-    auto keep = [](float v, uint64_t u) {  // v in [-1, 1]; a NaN is never kept
-      return static_cast<double>(u) < std::abs(v) * kTwo32 ? std::copysign(1.0f, v) : 0.0f;
+    auto keep = [](float v, uint64_t u) {  // v in [-1, 1]; a NaN is never kept. Branch-free:
+      // for sigmoid outputs near 0.5 the outcome is a coin toss the predictor cannot learn.
+      const bool kept = static_cast<double>(u) < std::abs(v) * kTwo32;
+      return static_cast<float>(kept) * std::copysign(1.0f, v);
     };
     std::size_t i = 0;
     for (; i + 1 < n; i += 2) {

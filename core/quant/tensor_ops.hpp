@@ -2,10 +2,13 @@
 // Small loops every quantizer needs: per-tensor statistics, the known value range of a domain,
 // and the straight-through mask of "gradient passes inside the range". Inline and branch-light
 // so the compiler vectorizes them; they run on every time step.
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <limits>
+#include <vector>
 
 #include "core/quant/quantizer.hpp"
 
@@ -27,18 +30,33 @@ inline ValueRange domain_range(Domain domain) {
   return {-inf, inf};
 }
 
-inline float max_abs(const float* x, std::size_t n) {
-  float m = 0.0f;
-  for (std::size_t i = 0; i < n; ++i) m = std::max(m, std::abs(x[i]));
-  return m;
+// Eigen's reductions run in vector lanes (a plain loop may not: the compiler must keep the
+// order of floating-point additions).
+inline Eigen::Map<const Eigen::ArrayXf> as_array(const float* x, std::size_t n) {
+  return {x, static_cast<Eigen::Index>(n)};
 }
 
-// Accumulated in double: a 1200x300 tensor loses digits in a float sum.
+inline float max_abs(const float* x, std::size_t n) {
+  return n ? as_array(x, n).abs().maxCoeff() : 0.0f;
+}
+
 inline double mean_abs(const float* x, std::size_t n) {
-  if (n == 0) return 0.0;
-  double s = 0.0;
-  for (std::size_t i = 0; i < n; ++i) s += std::abs(x[i]);
-  return s / static_cast<double>(n);
+  return n ? static_cast<double>(as_array(x, n).abs().sum()) / static_cast<double>(n) : 0.0;
+}
+
+// bins[i] = the number of `edges` (ascending) that are <= v[i]: the index std::upper_bound
+// gives. Few edges: one vectorized pass per edge, branch-free; many: a binary search each.
+inline void bin_by_edges(const float* v, std::size_t n, const std::vector<float>& edges,
+                         std::vector<uint32_t>& bins) {
+  bins.assign(n, 0);
+  if (edges.size() <= 15) {
+    for (float e : edges)
+      for (std::size_t i = 0; i < n; ++i) bins[i] += v[i] >= e ? 1u : 0u;
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    bins[i] = static_cast<uint32_t>(std::upper_bound(edges.begin(), edges.end(), v[i]) -
+                                    edges.begin());
 }
 
 // mask[i] = 1 if lo <= x[i] <= hi else 0; all ones when clipping is off or the range is

@@ -24,17 +24,14 @@ class TtqQuantizer final : public Quantizer {
     const float delta = static_cast<float>(threshold_ * mean_abs(x, n));
     float alpha = 1.0f;
     if (scale_) {
-      double sum = 0.0;
-      std::size_t count = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const float a = std::abs(x[i]);
-        if (a > delta) sum += a, ++count;
-      }
-      alpha = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.0f;
+      const auto above = as_array(x, n).abs() > delta;
+      const Eigen::Index count = above.count();
+      alpha = count ? above.select(as_array(x, n).abs(), 0.0f).sum() / static_cast<float>(count)
+                    : 0.0f;
     }
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < n; ++i) {  // branch-free: which side of Δ is a coin toss
       const float v = x[i];
-      q[i] = std::abs(v) > delta ? std::copysign(alpha, v) : 0.0f;
+      q[i] = static_cast<float>(std::abs(v) > delta) * std::copysign(alpha, v);
     }
   }
 

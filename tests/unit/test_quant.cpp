@@ -2,7 +2,10 @@
 // evaluation modes, straight-through masks, spec validation and the registry.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <vector>
@@ -121,7 +124,7 @@ TEST_CASE("uniform k-bit uses all 2^k levels on the range", "[quant]") {
   CHECK(w.q[4] == Approx(2.0 / 3));
   // tanh outputs, 2-bit: levels -1, -1/3, 1/3, 1.
   const auto s = run(spec_of("uniform", 2), Domain::kSigned, {-0.9f, -0.1f, 0.2f, 0.8f, 3.0f});
-  CHECK(s.q == std::vector<float>{-1.0f, -1.0f / 3, 1.0f / 3, 1.0f, 1.0f});
+  CHECK_THAT(s.q, Catch::Matchers::Approx(std::vector<float>{-1.0f, -1.0f / 3, 1.0f / 3, 1, 1}));
   // An all-zero tensor stays zero rather than dividing by a zero scale.
   CHECK(run(spec_of("uniform", 3), Domain::kWeight, {0.0f, 0.0f}).q == std::vector<float>{0, 0});
 }
@@ -289,10 +292,10 @@ TEST_CASE("straight-through masks", "[quant]") {
     no_clip.clip_grad = false;
     CHECK(run(no_clip, Domain::kSigned, act).mask == ones);
     CHECK(run(no_clip, Domain::kUnit, act).mask == ones);
-    // Weights: the scale follows the tensor, so nothing is clipped, except binary's
-    // hard-tanh window |w| <= 1.
+    // Weights: the scale follows the tensor, so nothing is clipped, except for binary's
+    // hard-tanh window |w| <= 1 and btq, which treats weights as values in [-1, 1].
     const auto w = run(spec_of(name), Domain::kWeight, act).mask;
-    CHECK(w == (name == "binary" ? signed_mask : ones));
+    CHECK(w == (name == "binary" || name == "btq" ? signed_mask : ones));
   }
 }
 

@@ -1,0 +1,217 @@
+// Sweeps without running anything: sweep files and command lines expand to the right points
+// (cartesian grid, zipped keys, explicit points, fixed overrides), points get stable readable
+// names and hashes, a bad value fails the whole sweep up front naming point and key, the CPU
+// budget never oversubscribes, and the collected table has the right columns and CSV quoting.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "core/config/load.hpp"
+#include "experiments/sweep/collect.hpp"
+#include "experiments/sweep/cpu_budget.hpp"
+#include "experiments/sweep/expand.hpp"
+#include "experiments/sweep/point_progress.hpp"
+#include "experiments/sweep/sweep_index.hpp"
+#include "experiments/sweep/sweep_point.hpp"
+
+using namespace hitnet;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kTiny = std::string(HITNET_SOURCE_DIR) + "/configs/tiny_synthetic.yaml";
+
+std::string scratch(const std::string& name) {
+  const std::string dir = std::string(HITNET_BINARY_DIR) + "/test-runs/sweep-unit/" + name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::string write(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+  return path;
+}
+
+SweepSpec tiny_spec(const std::vector<std::string>& arguments) {
+  SweepSpec spec;
+  spec.base_config = kTiny;
+  spec.name = "t";
+  add_command_line_axes(spec, arguments);
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("a grid expands to the cartesian product, last key fastest", "[sweep]") {
+  const auto points = expand_points(tiny_spec({"seed=1,2", "train.lr=0.1,0.2,0.3", "train.epochs=1"}));
+  REQUIRE(points.size() == 6);
+  CHECK(points[0] == Assignment{{"train.epochs", "1"}, {"seed", "1"}, {"train.lr", "0.1"}});
+  CHECK(points[1] == Assignment{{"train.epochs", "1"}, {"seed", "1"}, {"train.lr", "0.2"}});
+  CHECK(points[5] == Assignment{{"train.epochs", "1"}, {"seed", "2"}, {"train.lr", "0.3"}});
+  CHECK(varied_keys(points) == std::vector<std::string>{"seed", "train.lr"});
+}
+
+TEST_CASE("a sweep file combines grid, zip, explicit points and overrides", "[sweep]") {
+  const std::string dir = scratch("file");
+  const std::string file = write(dir + "/s.yaml",
+                                 "base: " + kTiny + "\n"
+                                 "overrides: {train.epochs: 1}\n"
+                                 "grid: {seed: [1, 2]}\n"
+                                 "zip: {model.hidden: [16, 24], model.embedding: [8, 12]}\n"
+                                 "points:\n"
+                                 "  - {seed: 9, quant.weight_quant: {method: uniform, bits: 2}}\n");
+  const SweepSpec spec = load_sweep_file(file);
+  CHECK(spec.name == "s");
+  const auto points = expand_points(spec);
+  REQUIRE(points.size() == 5);  // 2 seeds x 2 zipped rows + 1 explicit
+  // Zipped keys move together: hidden 16 always with embedding 8.
+  CHECK(points[1] == Assignment{{"train.epochs", "1"},
+                                {"seed", "1"},
+                                {"model.hidden", "24"},
+                                {"model.embedding", "12"}});
+  CHECK(points[4] == Assignment{{"train.epochs", "1"},
+                                {"seed", "9"},
+                                {"quant.weight_quant", "{method: uniform, bits: 2}"}});
+
+  const auto resolved = resolve_points(spec);
+  REQUIRE(resolved.size() == 5);
+  CHECK(resolved[4].config.quant.weight_quant.method == "uniform");
+  CHECK(resolved[4].config.train.epochs == 1);
+  CHECK(resolved[1].config.model.hidden == 24);
+  CHECK(resolved[1].config.model.embedding == 12);
+  // A key the explicit point leaves alone shows the base config's value.
+  REQUIRE(resolved[4].varied.size() == 4);
+  CHECK(resolved[4].varied[1] == std::pair<std::string, std::string>{"model.hidden", "32"});
+
+  // The sweep directory's copy of the spec reads back to the same points.
+  const std::string copy = scratch("file-copy");
+  write_sweep_spec(spec, copy);
+  const auto again = resolve_points(load_sweep_file(copy + "/sweep.yaml"));
+  REQUIRE(again.size() == resolved.size());
+  for (size_t i = 0; i < again.size(); ++i) CHECK(again[i].hash == resolved[i].hash);
+}
+
+TEST_CASE("command-line values split at top-level commas only", "[sweep]") {
+  CHECK(split_values("1,2,3") == std::vector<std::string>{"1", "2", "3"});
+  CHECK(split_values("{method: uniform, bits: 2},fp") ==
+        std::vector<std::string>{"{method: uniform, bits: 2}", "fp"});
+  const SweepSpec spec = tiny_spec({"quant.weight_quant={method: ttq},fp", "seed=4"});
+  REQUIRE(spec.grid.size() == 1);
+  CHECK(spec.grid[0].values.size() == 2);
+  CHECK(spec.overrides == Assignment{{"seed", "4"}});
+}
+
+TEST_CASE("points are named by their varied keys and hashed by config", "[sweep]") {
+  const auto points = resolve_points(tiny_spec({"seed=1,2", "quant.sloping_factor=0.5,1"}));
+  REQUIRE(points.size() == 4);
+  CHECK(points[0].name == "seed=1_sloping_factor=0.5_" + points[0].hash);
+  CHECK(points[0].hash.size() == 12);
+  // The hash is the config's (threads aside), so the same config from another sweep matches.
+  Config same = load_config(kTiny, {"seed=1", "quant.sloping_factor=0.5", "threads=2"});
+  CHECK(point_hash(same) == points[0].hash);
+  CHECK(points[0].hash != points[1].hash);
+  // Keys with the same last part keep enough of their path to stay apart; values are made
+  // file-name safe.
+  CHECK(point_name({{"quant.weight_quant", "{method: uniform, bits: 2}"}, {"a.bits", "1"}},
+                   {"quant.weight_quant", "a.bits"}, "x", "h") ==
+        "weight_quant=method-uniform-bits-2_bits=1_h");
+  CHECK(point_name({{"x.bits", "2"}, {"y.bits", "3"}}, {"x.bits", "y.bits"}, "n", "h") ==
+        "x.bits=2_y.bits=3_h");
+  CHECK(point_name({}, {}, "tiny", "abc") == "tiny_abc");
+}
+
+TEST_CASE("one bad value fails the whole sweep up front, naming point and key", "[sweep]") {
+  try {
+    resolve_points(tiny_spec({"seed=1,2", "quant.sloping_factor=0.5,abc"}));
+    FAIL("expected a SweepError");
+  } catch (const SweepError& e) {
+    const std::string msg = e.what();
+    CHECK(msg.find("nothing was run") != std::string::npos);
+    CHECK(msg.find("point 2 (seed=1 quant.sloping_factor=abc)") != std::string::npos);
+    CHECK(msg.find("point 4 (seed=2 quant.sloping_factor=abc)") != std::string::npos);
+    CHECK(msg.find("point 1 ") == std::string::npos);
+    CHECK(msg.find("quant.sloping_factor: expected a number") != std::string::npos);
+  }
+  CHECK_THROWS_WITH(resolve_points(tiny_spec({"model.hiden=1,2"})),
+                    Catch::Contains("model.hiden: unknown key"));
+  // Two points that are the same config.
+  CHECK_THROWS_WITH(resolve_points(tiny_spec({"seed=1,1"})),
+                    Catch::Contains("the same config as point 1"));
+}
+
+TEST_CASE("bad sweep files are reported with file, line and key", "[sweep]") {
+  const std::string dir = scratch("bad");
+  CHECK_THROWS_WITH(load_sweep_file(write(dir + "/a.yaml", "base: " + kTiny + "\ngird: {seed: [1]}\n")),
+                    Catch::Contains("a.yaml:2: unknown sweep key 'gird'"));
+  CHECK_THROWS_WITH(load_sweep_file(write(dir + "/b.yaml", "base: " + kTiny + "\ngrid: {seed: 3}\n")),
+                    Catch::Contains("b.yaml:2: grid.seed: expected a non-empty list"));
+  CHECK_THROWS_WITH(load_sweep_file(write(dir + "/c.yaml", "base: nope.yaml\n")),
+                    Catch::Contains("relative to the sweep file"));
+  CHECK_THROWS_WITH(
+      load_sweep_file(write(dir + "/d.yaml", "base: " + kTiny + "\nzip: {seed: [1, 2], train.lr: [1]}\n")),
+      Catch::Contains("equal length"));
+  CHECK(is_sweep_file(dir + "/a.yaml"));
+  CHECK_FALSE(is_sweep_file(kTiny));
+}
+
+TEST_CASE("the CPU budget never runs more threads than cores", "[sweep]") {
+  CHECK(plan_cpu_budget(0, 0, 2, 10).jobs == 2);
+  CHECK(plan_cpu_budget(0, 0, 2, 10).threads_per_run == 1);
+  CHECK(plan_cpu_budget(0, 0, 8, 2).threads_per_run == 4);  // few points: more threads each
+  CHECK(plan_cpu_budget(1, 0, 2, 10).threads_per_run == 2);
+  CHECK(plan_cpu_budget(0, 2, 2, 10).jobs == 1);
+  CHECK_THROWS_WITH(plan_cpu_budget(2, 2, 2, 10), Catch::Contains("only 2 cores"));
+  CHECK_THROWS_AS(plan_cpu_budget(3, 0, 2, 10), SweepError);
+}
+
+TEST_CASE("progress lines of hitnet-run are followed", "[sweep]") {
+  PointProgress p;
+  CHECK(update_progress(p, "epoch 2/13 batch 400/1327 loss 4.85 ppl 127.3 tok/s 6100 eta 3m12s"));
+  CHECK(p.epoch == 2);
+  CHECK(p.epochs == 13);
+  CHECK(p.batch == 400);
+  CHECK(p.train_ppl == Approx(127.3));
+  CHECK(p.eta_s == Approx(192));
+  CHECK(update_progress(p, "epoch 2/13 done: lr 20 train ppl 150.1 valid ppl 140.2 tok/s 6100 (3m12s)"));
+  CHECK(p.valid_ppl == Approx(140.2));
+  CHECK_FALSE(update_progress(p, "results: somewhere"));
+  CHECK(parse_duration("1h04m") == Approx(3840));
+  CHECK(parse_duration("soon") == -1);
+}
+
+TEST_CASE("the collected table has config keys, status and metrics", "[sweep]") {
+  const std::string dir = scratch("collect");
+  const SweepSpec spec = tiny_spec({"seed=1,2", "data.path=a\\,b"});
+  SweepIndex index = plan_sweep(spec, resolve_points(tiny_spec({"seed=1,2"})), dir);
+  // Point 1 looks finished: a run directory with its config and a summary.
+  fs::create_directories(index.points[0].dir);
+  std::ofstream(index.points[0].dir + "/config.yaml") << to_yaml(index.points[0].point.config);
+  std::ofstream(index.points[0].dir + "/summary.json")
+      << R"({"status": "finished", "test_ppl": 101.5, "best_valid_ppl": 99.25, "epochs_run": 3})";
+  index = plan_sweep(spec, resolve_points(tiny_spec({"seed=1,2"})), dir);
+  CHECK(index.points[0].status == "finished");
+  CHECK(index.points[1].status == "pending");
+  index.points[1].status = "failed";
+  index.points[1].exit_code = 1;
+  write_index(index);
+
+  const SweepTable t = collect_table(read_index(dir));
+  REQUIRE(t.columns.size() >= 3);
+  CHECK(t.columns[0] == "seed");
+  CHECK(t.columns[1] == "status");
+  REQUIRE(t.rows.size() == 2);
+  const auto col = [&](const std::string& name) {
+    return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), name) - t.columns.begin());
+  };
+  CHECK(t.rows[0][col("status")] == "finished");
+  CHECK(t.rows[0][col("test_ppl")] == "101.5");
+  CHECK(t.rows[0][col("epochs_run")] == "3");
+  CHECK(t.rows[1][col("status")] == "failed");
+  CHECK(t.rows[1][col("test_ppl")].empty());
+  CHECK(t.rows[1][col("exit_code")] == "1");
+
+  const std::string csv = to_csv({{"a", "b"}, {{"x,y", "say \"hi\""}}});
+  CHECK(csv == "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
+  CHECK(to_markdown({{"a"}, {{"p|q"}}}) == "| a |\n|---|\n| p\\|q |\n");
+}
