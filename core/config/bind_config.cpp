@@ -80,6 +80,18 @@ void bind_config(Schema& s, Config& c) {
          "input-to-hidden weights only (overrides quant.weight_quant)");
   s.bind("quant.recurrent_weight_quant", q.recurrent_weight_quant,
          "hidden-to-hidden weights only (overrides quant.weight_quant)");
+  for (int l = 0; l < QuantConfig::kLayerSlots; ++l) {
+    const std::string prefix = "quant.layer" + std::to_string(l) + ".";
+    auto& lw = q.layer[static_cast<std::size_t>(l)];
+    s.bind(prefix + "input_weight_quant", lw.input_weight_quant,
+           "input-to-hidden weights of layer " + std::to_string(l) + " (overrides the general keys)");
+    s.bind(prefix + "recurrent_weight_quant", lw.recurrent_weight_quant,
+           "hidden-to-hidden weights of layer " + std::to_string(l) + " (overrides the general keys)");
+    s.rule(prefix + "input_weight_quant", [&lw, &m, l] {
+      if (l < m.layers || (!lw.input_weight_quant && !lw.recurrent_weight_quant)) return std::string();
+      return "model.layers is " + std::to_string(m.layers) + ": there is no layer " + std::to_string(l);
+    });
+  }
   s.bind("quant.bias_quant", q.bias_quant, "biases");
   s.bind("quant.sigmoid_quant", q.sigmoid_quant, "every sigmoid gate output (LSTM i f o, GRU r z)");
   s.bind("quant.tanh_quant", q.tanh_quant, "every tanh output (LSTM g and tanh(c), GRU n)");

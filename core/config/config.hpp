@@ -3,6 +3,7 @@
 // comments); core/config/schema.cpp binds each key to its field once, with its default, range
 // and documentation, and that binding drives loading, validation, overrides and dumping.
 #include <cstdint>
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -52,6 +53,14 @@ struct QuantConfig {
   QuantSpec weight_quant;                           // w_ih and w_hh of every layer
   std::optional<QuantSpec> input_weight_quant;      // w_ih only (overrides weight_quant)
   std::optional<QuantSpec> recurrent_weight_quant;  // w_hh only (overrides weight_quant)
+  // Per layer (quant.layer0 .. quant.layer3): W_ih / W_hh of that layer only, overriding the
+  // keys above. Four slots keep every key a fixed, listable name; deeper stacks use the above.
+  struct LayerWeights {
+    std::optional<QuantSpec> input_weight_quant, recurrent_weight_quant;
+    bool operator==(const LayerWeights&) const = default;
+  };
+  static constexpr int kLayerSlots = 4;
+  std::array<LayerWeights, kLayerSlots> layer;
   QuantSpec bias_quant;                             // biases (fp unless asked)
   QuantSpec sigmoid_quant;                          // every sigmoid gate: LSTM i, f, o; GRU r, z
   QuantSpec tanh_quant;                             // every tanh: LSTM g and tanh(c); GRU n

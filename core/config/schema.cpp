@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/config/did_you_mean.hpp"
+#include "core/util/did_you_mean.hpp"
 #include "core/config/load.hpp"
 #include "core/quant/registry.hpp"
 

@@ -24,14 +24,16 @@
 namespace hitnet {
 namespace {
 
-constexpr int kMaxBits = 8;   // registry.cpp's limit for this method
+constexpr int kMaxBits = 8;  // registry.cpp's limit for this method
 constexpr int kCycles = 2;
 
 using Coefficients = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxBits, 1>;
 using Gram = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kMaxBits, kMaxBits>;
 
 // Bit i of code c set: b_i = +1, else -1.
-inline double code_sign(std::size_t code, int i) { return (code >> i) & 1u ? 1.0 : -1.0; }
+inline double code_sign(std::size_t code, int i) {
+  return (code >> i) & 1u ? 1.0 : -1.0;
+}
 
 // The 2^k sums Σ α_i b_i in ascending order, with their codes and the midpoints between them.
 struct LevelTable {
@@ -54,13 +56,14 @@ struct LevelTable {
     midpoints.resize(codes - 1);
     for (std::size_t k = 0; k + 1 < codes; ++k) midpoints[k] = 0.5f * (levels[k] + levels[k + 1]);
   }
-
 };
 
 class AlternatingQuantizer final : public Quantizer {
  public:
   AlternatingQuantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits), codes_(std::size_t{1} << spec.bits), domain_(domain),
+      : bits_(spec.bits),
+        codes_(std::size_t{1} << spec.bits),
+        domain_(domain),
         clip_(spec.clip_grad) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
@@ -103,7 +106,8 @@ class AlternatingQuantizer final : public Quantizer {
         const std::size_t c = table.order[k];
         for (int i = 0; i < bits_; ++i) {
           rhs[i] += sum[k] * code_sign(c, i);
-          for (int j = 0; j < bits_; ++j) gram(i, j) += count[k] * code_sign(c, i) * code_sign(c, j);
+          for (int j = 0; j < bits_; ++j)
+            gram(i, j) += count[k] * code_sign(c, i) * code_sign(c, j);
         }
       }
       // Minimum-norm solution: codes that agree on every value make BᵀB singular.

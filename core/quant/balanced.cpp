@@ -1,13 +1,14 @@
 // balanced: balanced quantization (He et al. 2016, "Effective Quantization Methods for Recurrent
 // Neural Networks"; Zhou et al. 2017, "Balanced Quantization"). Uniform quantization uses its
 // extreme levels rarely on bell-shaped weights; balancing gives every one of the 2^k levels the
-// same share of the tensor: the bin edges are the tensor's percentiles j/2^k (exact here,
-// selected with nth_element, where the papers approximate them by recursive means), and bin i
+// same share of the tensor: the bin edges are the tensor's percentiles j/2^k (exact here, see
+// order_statistics.hpp, where the papers approximate them by recursive means), and bin i
 // maps to level α·g_i of a uniform grid:
 //   g_i = -1 + 2i/(2^k - 1) (weights, tanh outputs),   g_i = i/(2^k - 1) (sigmoid outputs)
 // α (with `scale`): the least-squares fit, Σ x·g / Σ g², of the binned tensor; without it
 // α = max|x| for weights and 1 for activations (the grid spans the known range).
-// Activations are clamped to their range first. Equal values always share a level.
+// Activations are clamped to their range first. Equal values always share a level. A tensor
+// with a NaN or infinity is passed through unchanged, so the loss shows it.
 // STE: weights pass the gradient everywhere; activations inside their known range.
 #include <algorithm>
 #include <cmath>
@@ -15,30 +16,20 @@
 #include <vector>
 
 #include "core/quant/methods.hpp"
+#include "core/quant/order_statistics.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
 namespace {
 
-// edges[j-1] = the value at sorted position j·n/L of `data` (j = 1 .. L-1), for n >= L, where
-// those positions strictly increase. Bisects the positions so each nth_element sees only the
-// part of the data between already placed edges: O(n log L) on average.
-void select_edges(std::vector<float>& data, std::size_t levels, std::size_t ja, std::size_t jb,
-                  std::size_t sa, std::size_t sb, std::vector<float>& edges) {
-  if (ja > jb) return;
-  const std::size_t mid = ja + (jb - ja) / 2;
-  const std::size_t pos = mid * data.size() / levels;
-  std::nth_element(data.begin() + sa, data.begin() + pos, data.begin() + sb);
-  edges[mid - 1] = data[pos];
-  if (mid > ja) select_edges(data, levels, ja, mid - 1, sa, pos, edges);
-  select_edges(data, levels, mid + 1, jb, pos + 1, sb, edges);
-}
-
 class BalancedQuantizer final : public Quantizer {
  public:
   BalancedQuantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits), levels_(std::size_t{1} << spec.bits), domain_(domain),
-        scale_(spec.scale), clip_(spec.clip_grad) {
+      : bits_(spec.bits),
+        levels_(std::size_t{1} << spec.bits),
+        domain_(domain),
+        scale_(spec.scale),
+        clip_(spec.clip_grad) {
     grid_.resize(levels_);
     const double top = static_cast<double>(levels_ - 1);
     for (std::size_t i = 0; i < levels_; ++i)
@@ -50,19 +41,20 @@ class BalancedQuantizer final : public Quantizer {
     if (n == 0) return;
     const ValueRange range = domain_range(domain_);
 
+    if (!as_array(x, n).allFinite()) {
+      std::copy(x, x + n, q);
+      return;
+    }
+
     // Scratch kept per thread: weights come once per batch, activations every step.
-    thread_local std::vector<float> value, sorted, edges, level;
+    thread_local std::vector<float> value, edges, level;
+    thread_local std::vector<std::size_t> ranks;
     thread_local std::vector<uint32_t> bins;
     value.resize(n);
     for (std::size_t i = 0; i < n; ++i) value[i] = std::clamp(x[i], range.lo, range.hi);
-    sorted = value;
-    edges.resize(levels_ - 1);
-    if (n >= levels_) {
-      select_edges(sorted, levels_, 1, levels_ - 1, 0, n, edges);
-    } else {  // fewer values than levels: some bins stay empty
-      std::sort(sorted.begin(), sorted.end());
-      for (std::size_t j = 1; j < levels_; ++j) edges[j - 1] = sorted[j * n / levels_];
-    }
+    ranks.resize(levels_ - 1);
+    for (std::size_t j = 1; j < levels_; ++j) ranks[j - 1] = j * n / levels_;
+    order_statistics(value.data(), n, ranks, edges);
     bin_by_edges(value.data(), n, edges, bins);
 
     double alpha = 1.0;

@@ -18,8 +18,8 @@ class BinaryQuantizer final : public Quantizer {
       : domain_(domain), scale_(spec.scale), clip_(spec.clip_grad) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
-    const ValueRange window = domain_ == Domain::kUnit ? ValueRange{0.0f, 1.0f}
-                                                       : ValueRange{-1.0f, 1.0f};
+    const ValueRange window =
+        domain_ == Domain::kUnit ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
     write_range_mask(x, mask, n, window, clip_);
     if (domain_ == Domain::kUnit) {
       for (std::size_t i = 0; i < n; ++i) q[i] = x[i] >= 0.5f ? 1.0f : 0.0f;

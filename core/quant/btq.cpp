@@ -30,7 +30,9 @@ class BtqQuantizer final : public Quantizer {
     write_range_mask(x, mask, n, range, clip_);
     const EvalMode mode = training ? EvalMode::kSample : eval_;
     switch (mode) {
-      case EvalMode::kSample: sample(x, q, n, rng, range); break;
+      case EvalMode::kSample:
+        sample(x, q, n, rng, range);
+        break;
       case EvalMode::kExpectation:
         for (std::size_t i = 0; i < n; ++i) q[i] = std::clamp(x[i], range.lo, range.hi);
         break;

@@ -18,6 +18,8 @@ class FpQuantizer final : public Quantizer {
 
 }  // namespace
 
-QuantizerPtr make_fp_quantizer(const QuantSpec&, Domain) { return std::make_unique<FpQuantizer>(); }
+QuantizerPtr make_fp_quantizer(const QuantSpec&, Domain) {
+  return std::make_unique<FpQuantizer>();
+}
 
 }  // namespace hitnet

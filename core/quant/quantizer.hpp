@@ -11,9 +11,9 @@ namespace hitnet {
 
 // What the values being quantized are, so that activation quantizers know their range.
 enum class Domain {
-  kWeight,   // unbounded, symmetric around 0: per-tensor scale
-  kSigned,   // known range [-1, 1] (tanh outputs)
-  kUnit,     // known range [0, 1] (sigmoid outputs)
+  kWeight,  // unbounded, symmetric around 0: per-tensor scale
+  kSigned,  // known range [-1, 1] (tanh outputs)
+  kUnit,    // known range [0, 1] (sigmoid outputs)
 };
 
 // How stochastic quantizers behave when the model is evaluated (deterministic ones ignore it).

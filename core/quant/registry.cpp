@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "core/quant/methods.hpp"
+#include "core/util/did_you_mean.hpp"
 
 namespace hitnet {
 namespace {
@@ -38,29 +39,8 @@ const Method* find_method(const std::string& name) {
   return nullptr;
 }
 
-// Optimal string alignment distance: edits, with a swap of neighbours counting as one
-// ('tqt' -> 'ttq' is one edit).
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i)
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-    }
-  return d[a.size()][b.size()];
-}
-
 std::string unknown_method_message(const std::string& name) {
-  std::string best;
-  std::size_t best_distance = 3;  // suggest only near misses
-  for (const Method& m : kMethods) {
-    const std::size_t dist = edit_distance(name, m.name);
-    if (dist < best_distance) best_distance = dist, best = m.name;
-  }
+  const std::string best = did_you_mean(name, quantizer_names());
   std::ostringstream msg;
   msg << "method: unknown '" << name << "'";
   if (!best.empty()) {

@@ -22,9 +22,12 @@ struct ValueRange {
 
 inline ValueRange domain_range(Domain domain) {
   switch (domain) {
-    case Domain::kUnit: return {0.0f, 1.0f};
-    case Domain::kSigned: return {-1.0f, 1.0f};
-    case Domain::kWeight: break;
+    case Domain::kUnit:
+      return {0.0f, 1.0f};
+    case Domain::kSigned:
+      return {-1.0f, 1.0f};
+    case Domain::kWeight:
+      break;
   }
   constexpr float inf = std::numeric_limits<float>::infinity();
   return {-inf, inf};
@@ -55,8 +58,8 @@ inline void bin_by_edges(const float* v, std::size_t n, const std::vector<float>
     return;
   }
   for (std::size_t i = 0; i < n; ++i)
-    bins[i] = static_cast<uint32_t>(std::upper_bound(edges.begin(), edges.end(), v[i]) -
-                                    edges.begin());
+    bins[i] =
+        static_cast<uint32_t>(std::upper_bound(edges.begin(), edges.end(), v[i]) - edges.begin());
 }
 
 // mask[i] = 1 if lo <= x[i] <= hi else 0; all ones when clipping is off or the range is
@@ -81,9 +84,12 @@ inline void write_domain_mask(const float* x, float* mask, std::size_t n, Domain
 
 inline const char* domain_name(Domain domain) {
   switch (domain) {
-    case Domain::kUnit: return "unit";
-    case Domain::kSigned: return "signed";
-    case Domain::kWeight: break;
+    case Domain::kUnit:
+      return "unit";
+    case Domain::kSigned:
+      return "signed";
+    case Domain::kWeight:
+      break;
   }
   return "weight";
 }

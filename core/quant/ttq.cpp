@@ -26,8 +26,8 @@ class TtqQuantizer final : public Quantizer {
     if (scale_) {
       const auto above = as_array(x, n).abs() > delta;
       const Eigen::Index count = above.count();
-      alpha = count ? above.select(as_array(x, n).abs(), 0.0f).sum() / static_cast<float>(count)
-                    : 0.0f;
+      alpha =
+          count ? above.select(as_array(x, n).abs(), 0.0f).sum() / static_cast<float>(count) : 0.0f;
     }
     for (std::size_t i = 0; i < n; ++i) {  // branch-free: which side of Δ is a coin toss
       const float v = x[i];
@@ -37,8 +37,8 @@ class TtqQuantizer final : public Quantizer {
 
   std::string describe() const override {
     std::ostringstream s;
-    s << "ttq (delta = " << threshold_ << "*mean|x|, " << (scale_ ? "alpha = mean|x| above delta" : "alpha = 1")
-      << ")";
+    s << "ttq (delta = " << threshold_ << "*mean|x|, "
+      << (scale_ ? "alpha = mean|x| above delta" : "alpha = 1") << ")";
     return s.str();
   }
 

@@ -16,7 +16,9 @@ namespace {
 class UniformQuantizer final : public Quantizer {
  public:
   UniformQuantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits), steps_(static_cast<float>((1 << spec.bits) - 1)), domain_(domain),
+      : bits_(spec.bits),
+        steps_(static_cast<float>((1 << spec.bits) - 1)),
+        domain_(domain),
         clip_(spec.clip_grad) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
@@ -42,7 +44,8 @@ class UniformQuantizer final : public Quantizer {
     std::ostringstream s;
     s << "uniform " << bits_ << "-bit on "
       << (domain_ == Domain::kWeight ? "[-max|x|, max|x|]"
-                                     : domain_ == Domain::kUnit ? "[0, 1]" : "[-1, 1]")
+          : domain_ == Domain::kUnit ? "[0, 1]"
+                                     : "[-1, 1]")
       << " (" << (1 << bits_) << " levels)";
     return s.str();
   }

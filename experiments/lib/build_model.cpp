@@ -41,8 +41,13 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
   ModelQuant quant;
   for (int l = 0; l < m.layers; ++l) {
     LayerQuant lq;
-    lq.w_ih = make(q.input_weight_quant.value_or(q.weight_quant), Domain::kWeight);
-    lq.w_hh = make(q.recurrent_weight_quant.value_or(q.weight_quant), Domain::kWeight);
+    // The most specific key wins: quant.layerN.*, then quant.input/recurrent_weight_quant,
+    // then quant.weight_quant.
+    const QuantSpec w_ih = q.input_weight_quant.value_or(q.weight_quant);
+    const QuantSpec w_hh = q.recurrent_weight_quant.value_or(q.weight_quant);
+    const auto* own = l < QuantConfig::kLayerSlots ? &q.layer[static_cast<std::size_t>(l)] : nullptr;
+    lq.w_ih = make(own ? own->input_weight_quant.value_or(w_ih) : w_ih, Domain::kWeight);
+    lq.w_hh = make(own ? own->recurrent_weight_quant.value_or(w_hh) : w_hh, Domain::kWeight);
     lq.bias_ih = make(q.bias_quant, Domain::kWeight);
     lq.bias_hh = make(q.bias_quant, Domain::kWeight);
     for (const auto& g : gates) lq.gates.emplace_back(g, make(gate_spec(q, m.cell, g), gate_domain(g)));

@@ -45,6 +45,7 @@ SweepSpec build_spec(const std::string& file, const std::vector<std::string>& ar
 }
 
 std::string action_of(const PointRecord& r) {
+  if (r.status == "submitted") return "in slurm " + r.slurm_job;
   if (r.state.next == NextStep::kNothing) return r.state.status == "finished" ? "done" : "diverged";
   if (r.state.next == NextStep::kResume) return "resume";
   return r.state.holds_run ? "rerun" : "run";
@@ -56,17 +57,33 @@ void print_plan(const SweepIndex& index) {
   std::cout << "sweep " << index.name << ": " << index.points.size() << " points over "
             << index.base_config << ", " << index.points.size() - todo << " done, " << todo
             << " to run\n  into " << index.directory << "\n";
-  for (const PointRecord& r : index.points)
-    std::cout << "  [" << r.point.number << "] " << action_of(r) << "\t" << describe(r.point.varied)
+  for (const PointRecord& r : index.points) {
+    Assignment own;  // the varied keys this point sets (not those it leaves to the base)
+    for (const auto& kv : r.point.varied)
+      for (const auto& set : r.point.overrides)
+        if (set.first == kv.first) {
+          own.push_back(kv);
+          break;
+        }
+    std::cout << "  [" << r.point.number << "] " << action_of(r) << "\t" << describe(own)
               << "\t" << fs::path(r.dir).lexically_relative(index.directory).string() << "\n";
+  }
 }
 
-// Holds an exclusive lock on DIR/.lock for the life of the process: two sweeps writing the same
-// run directories at once would corrupt each other's runs.
-bool lock_sweep_dir(const std::string& dir) {
+// Holds an exclusive lock on DIR/.lock while this sweep or any run it started lives: the lock's
+// descriptor is inherited by the runs (no close-on-exec), so runs of a killed sweep that are
+// still checkpointing keep a new session from starting the same points twice. Waits up to
+// `wait_s` for such runs to end.
+bool lock_sweep_dir(const std::string& dir, int wait_s) {
   fs::create_directories(dir);
-  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  return fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  if (fd < 0) return false;
+  for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; ++waited) {
+    if (waited >= wait_s * 10) return false;
+    if (waited == 0) std::cout << "waiting for the runs of an earlier session to stop...\n" << std::flush;
+    usleep(100000);
+  }
+  return true;
 }
 
 int exit_status(const SweepIndex& index, bool interrupted) {
@@ -145,15 +162,16 @@ int main(int argc, char** argv) {
     const SweepSpec spec = build_spec(spec_file, arguments);
     const std::vector<SweepPoint> points = resolve_points(spec);
     if (out_dir.empty()) out_dir = "results/sweeps/" + spec.name;
-    SweepIndex index = plan_sweep(spec, points, out_dir);
     if (dry_run) {
-      print_plan(index);
+      print_plan(plan_sweep(spec, points, out_dir));
       return 0;
     }
-    if (!lock_sweep_dir(index.directory)) {
-      std::cerr << "hitnet-sweep: another hitnet-sweep is running in " << index.directory << "\n";
+    if (!lock_sweep_dir(out_dir, 60)) {
+      std::cerr << "hitnet-sweep: another hitnet-sweep (or its runs) is running in " << out_dir
+                << "\n";
       return 1;
     }
+    SweepIndex index = plan_sweep(spec, points, out_dir);
     write_sweep_spec(spec, index.directory);
     install_sweep_signal_handlers();
 

@@ -40,7 +40,7 @@ pid_t spawn_captured(const std::vector<std::string>& argv, int& output_fd) {
     signal(SIGPIPE, SIG_DFL);
     dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
-    execv(args[0], args.data());
+    execvp(args[0], args.data());
     const char* msg = "hitnet-sweep: cannot execute ";
     [[maybe_unused]] auto w1 = write(STDERR_FILENO, msg, std::strlen(msg));
     [[maybe_unused]] auto w2 = write(STDERR_FILENO, args[0], std::strlen(args[0]));

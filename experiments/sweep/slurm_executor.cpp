@@ -10,6 +10,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 #include "core/io/atomic_file.hpp"
@@ -145,7 +146,7 @@ std::string submit_slurm(SweepIndex& index, const SlurmOptions& options) {
   const CommandResult r = run_command(argv);
   const std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
   if (r.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
-    throw SweepError("sbatch " + script + " failed (exit " + std::to_string(r.exit_code) +
+    throw std::runtime_error("sbatch " + script + " failed (exit " + std::to_string(r.exit_code) +
                      "): " + r.output);
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i]->slurm_job = id + "_" + std::to_string(i);

@@ -30,7 +30,7 @@ bool refresh_slurm_states(SweepIndex& index, std::string& error);
 
 // Writes <sweep>/slurm/array-<time>.sh and submits it for every point that is neither final
 // nor already submitted; records "<job>_<task>" per point in the index. Returns the array's
-// job id, or "" when there was nothing to submit. Throws SweepError when sbatch fails.
+// job id, or "" when there was nothing to submit. Throws std::runtime_error when sbatch fails.
 std::string submit_slurm(SweepIndex& index, const SlurmOptions& options);
 
 // Polls until no task of `job_id` is pending or running, showing progress, then reads every

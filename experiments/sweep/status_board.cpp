@@ -11,7 +11,7 @@ StatusCounts count_statuses(const SweepIndex& index) {
   for (const PointRecord& r : index.points) {
     if (r.status == "finished") ++c.done;
     else if (r.status == "diverged") ++c.diverged;
-    else if (r.status == "running" || r.status == "submitted") ++c.running;
+    else if (r.status == "running") ++c.running;
     else if (r.status == "failed") ++c.failed;
     else if (r.status == "interrupted") ++c.stopped;
     else ++c.queued;

@@ -45,10 +45,19 @@ std::string short_key(const std::string& key, const std::vector<std::string>& ke
   return key;
 }
 
-// Keeps letters, digits, '.', '+' and '-'; any other run of characters becomes one '-'.
+// Keeps letters, digits, '.', '+' and '-'; any other run of characters becomes one '-'. A map
+// value keeps only its values: "{method: uniform, bits: 2}" -> "uniform-2".
 std::string file_safe(const std::string& value) {
+  std::string text = value;
+  if (!value.empty() && value.front() == '{') try {
+      text.clear();
+      for (const auto& kv : YAML::Load(value))
+        text += (text.empty() ? "" : "-") + (kv.second.IsScalar() ? kv.second.Scalar() : "x");
+    } catch (const YAML::Exception&) {
+      text = value;
+    }
   std::string out;
-  for (char c : value) {
+  for (char c : text) {
     const bool keep = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '+' ||
                       (c == '-' && out.empty());
     if (keep)
@@ -127,7 +136,12 @@ std::vector<SweepPoint> resolve_points(const SweepSpec& spec) {
       p.varied.emplace_back(key, effective.count(key) ? effective[key]
                                                       : resolved_value(p.config, key));
     p.hash = point_hash(p.config);
-    p.name = point_name(p.varied, keys, p.config.name, p.hash);
+    // Named by the varied keys the point sets itself: an explicit point that changes the data
+    // is named by that, not by every other point's defaults.
+    Assignment named;
+    for (const auto& kv : p.varied)
+      if (effective.count(kv.first)) named.push_back(kv);
+    p.name = point_name(named, keys, p.config.name, p.hash);
     if (const auto dup = number_of_hash.find(p.hash); dup != number_of_hash.end()) {
       errors += "  " + label + ": the same config as point " + std::to_string(dup->second) +
                 " (hash " + p.hash + ")\n";

@@ -28,8 +28,8 @@ std::string point_hash(const Config& cfg);
 // -- before anything runs. Two points with the same config are an error too.
 std::vector<SweepPoint> resolve_points(const SweepSpec& spec);
 
-// "sloping_factor=0.5_seed=2_3fa2c9d1e0b4": each varied key by its shortest dotted suffix
-// that is unique among `keys`, values reduced to file-name-safe characters, then the hash.
+// "sloping_factor=0.5_seed=2_3fa2c9d1e0b4": each varied key the point sets, by its shortest
+// dotted suffix unique among `keys`, values reduced to file-name-safe characters, then the hash.
 // Without varied keys: "<config name>_<hash>".
 std::string point_name(const Assignment& varied, const std::vector<std::string>& keys,
                        const std::string& config_name, const std::string& hash);

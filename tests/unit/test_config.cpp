@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/config/did_you_mean.hpp"
+#include "core/util/did_you_mean.hpp"
 #include "core/config/load.hpp"
 
 using namespace hitnet;

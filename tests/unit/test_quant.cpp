@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/quant/order_statistics.hpp"
 #include "core/quant/registry.hpp"
 
 using namespace hitnet;
@@ -40,7 +41,9 @@ Result run(const QuantSpec& spec, Domain domain, const std::vector<float>& x, bo
   return run(*make_quantizer(spec, domain), x, training, seed);
 }
 
-std::set<float> distinct(const std::vector<float>& v) { return {v.begin(), v.end()}; }
+std::set<float> distinct(const std::vector<float>& v) {
+  return {v.begin(), v.end()};
+}
 
 // Values typical of each domain: bell-shaped weights, sigmoid and tanh outputs, plus a few
 // outside the range to exercise clamping.
@@ -93,9 +96,9 @@ TEST_CASE("every quantizer produces at most its number of levels", "[quant]") {
     std::size_t max_levels;
   };
   const std::vector<Case> cases = {
-      {"binary", 2, 2},      {"ttq", 2, 3},       {"btq", 2, 3},         {"uniform", 1, 2},
-      {"uniform", 2, 4},     {"uniform", 3, 8},   {"uniform", 4, 16},    {"pow2", 2, 4},
-      {"pow2", 3, 8},        {"balanced", 1, 2},  {"balanced", 2, 4},    {"balanced", 3, 8},
+      {"binary", 2, 2},      {"ttq", 2, 3},         {"btq", 2, 3},        {"uniform", 1, 2},
+      {"uniform", 2, 4},     {"uniform", 3, 8},     {"uniform", 4, 16},   {"pow2", 2, 4},
+      {"pow2", 3, 8},        {"balanced", 1, 2},    {"balanced", 2, 4},   {"balanced", 3, 8},
       {"alternating", 1, 2}, {"alternating", 2, 4}, {"alternating", 3, 8}};
   for (const auto& c : cases)
     for (Domain d : kDomains) {
@@ -263,7 +266,7 @@ TEST_CASE("btq's evaluation modes", "[quant]") {
   Rng rng(3), untouched(3);
   std::vector<float> out(x.size());
   q->apply(x.data(), out.data(), nullptr, x.size(), rng, false);
-  CHECK(rng == untouched);  // evaluation by expectation draws nothing
+  CHECK(rng == untouched);                           // evaluation by expectation draws nothing
   CHECK(run(*q, x, true).q != run(*q, x, false).q);  // training still samples
 
   spec.eval = "deterministic";
@@ -339,4 +342,33 @@ TEST_CASE("bad quantizer settings name their key", "[quant]") {
   CHECK_THROWS_WITH(make_quantizer(spec_of("tqt"), Domain::kWeight),
                     "method: unknown 'tqt' (did you mean 'ttq'?)");
   CHECK_THROWS_AS(make_quantizer(spec_of("uniform", 0), Domain::kUnit), std::invalid_argument);
+}
+
+TEST_CASE("order statistics equal those of a sorted copy", "[quant]") {
+  Rng rng(17);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::uniform_int_distribution<int> small(0, 5);
+  for (std::size_t n : {1u, 2u, 7u, 100u, 20000u}) {
+    for (bool ties : {false, true}) {
+      INFO("n = " << n << (ties ? ", with ties" : ""));
+      std::vector<float> v(n);
+      for (float& x : v) x = ties ? static_cast<float>(small(rng)) : normal(rng);
+      if (n > 10) v[3] = 1e6f, v[4] = -1e6f;  // outliers: most values share a few buckets
+      std::vector<float> sorted = v;
+      std::sort(sorted.begin(), sorted.end());
+      std::vector<std::size_t> ranks;
+      for (std::size_t r = 0; r < n; r += n / 13 + 1) ranks.push_back(r);
+      ranks.push_back(n - 1), ranks.push_back(n - 1);
+      std::vector<float> out;
+      order_statistics(v.data(), n, ranks, out);
+      for (std::size_t j = 0; j < ranks.size(); ++j) CHECK(out[j] == sorted[ranks[j]]);
+    }
+  }
+}
+
+TEST_CASE("balanced passes a non-finite tensor through instead of failing", "[quant]") {
+  const std::vector<float> x = {0.1f, std::nanf(""), -0.3f, 0.2f};
+  const auto r = run(spec_of("balanced"), Domain::kWeight, x);
+  CHECK(std::isnan(r.q[1]));
+  CHECK(r.q[0] == 0.1f);
 }

@@ -1,4 +1,4 @@
-#include "core/config/did_you_mean.hpp"
+#include "core/util/did_you_mean.hpp"
 
 #include <algorithm>
 

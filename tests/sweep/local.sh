@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# hitnet-sweep's local executor with the real hitnet-run:
+#  1. a sweep killed mid-way (Ctrl-C, then SIGKILL) resumes: no finished point reruns, the
+#     interrupted one continues from its checkpoint, all points end finished, and a rerun of a
+#     finished sweep does no work;
+#  2. a deliberately failing point is reported at once with its log tail, the others finish,
+#     the exit status is 1, --fail-fast stops the rest;
+#  3. the collected table (CSV and Markdown) has the varied keys, status and metrics, and
+#     pandas reads it in one line;
+#  4. a bad value fails the sweep up front, naming point and key, and runs nothing.
+source "$(dirname "$0")/lib.sh"
+
+# Points of a couple of seconds each, so that a kill lands mid-way.
+slow=(data.synthetic_tokens=100000 train.epochs=2 model.hidden=48)
+args=("$tiny" seed=1,2,3,4 "${slow[@]}" --out resume --jobs 1 --threads-per-run 1 --status-interval 1)
+
+echo "== 1a. Ctrl-C after the first point finished"
+"$sweep" "${args[@]}" > run1.out 2>&1 &
+pid=$!
+wait_for_finished resume 1 60
+sleep 0.5
+kill -INT "$pid"
+rc=0; wait "$pid" || rc=$?
+cat run1.out
+expect_status 130 "$rc" "interrupted sweep"
+done1=$(count_finished resume)
+[ "$done1" -lt 4 ] || fail "the sweep finished before it could be interrupted"
+grep -q "checkpointed, resumable" run1.out || fail "the running point was not stopped cleanly"
+mkdir -p snap1
+for d in resume/runs/*/; do
+  [ "$(run_status "$d")" = finished ] && cp "$d/summary.json" "snap1/$(basename "$d").json"
+done
+
+echo "== 1b. resumed, then SIGKILL after the next point finished"
+"$sweep" "${args[@]}" > run2.out 2>&1 &
+pid=$!
+wait_for_finished resume $((done1 + 1)) 60
+sleep 0.5
+kill -KILL "$pid"
+wait "$pid" || true
+cat run2.out
+grep -q "resume point" run2.out || fail "the interrupted point did not resume from its checkpoint"
+for f in snap1/*.json; do
+  cmp -s "$f" "resume/runs/$(basename "$f" .json)/summary.json" || fail "finished point $f was rerun"
+done
+mkdir -p snap2
+for d in resume/runs/*/; do
+  [ "$(run_status "$d")" = finished ] && cp "$d/summary.json" "snap2/$(basename "$d").json"
+done
+
+echo "== 1c. resumed to the end"
+rc=0; "$sweep" "${args[@]}" > run3.out 2>&1 || rc=$?
+cat run3.out
+expect_status 0 "$rc" "resumed sweep"
+[ "$(count_finished resume)" = 4 ] || fail "not all points finished"
+for f in snap2/*.json; do
+  cmp -s "$f" "resume/runs/$(basename "$f" .json)/summary.json" || fail "finished point $f was rerun"
+done
+[ "$(ls resume/runs | wc -l)" = 4 ] || fail "expected 4 run directories: $(ls resume/runs)"
+
+echo "== 1d. a finished sweep does no work"
+rc=0; "$sweep" "${args[@]}" > run4.out 2>&1 || rc=$?
+expect_status 0 "$rc" "rerun of a finished sweep"
+grep -q "4 already done, 0 to run" run4.out || fail "rerun did work: $(cat run4.out)"
+! grep -q "^start\|^resume" run4.out || fail "rerun started points"
+"$sweep" "${args[@]}" --dry-run | tee dry.out
+[ "$(grep -c '] done' dry.out)" = 4 ] || fail "--dry-run does not list 4 done points"
+
+echo "== 2. a failing point"
+cat > failing.yaml <<YAML
+base: $tiny
+overrides: {train.epochs: 1}
+grid: {seed: [1, 2]}
+points:
+  - {seed: 3, data.corpus: files, data.path: /nonexistent, data.train_file: a, data.valid_file: b, data.test_file: c}
+  - {seed: 4}
+YAML
+rc=0; "$sweep" failing.yaml --out failing --jobs 1 > fail.out 2>&1 || rc=$?
+cat fail.out
+expect_status 1 "$rc" "sweep with a failing point"
+grep -q "^FAILED point 3 " fail.out || fail "the failure was not reported"
+grep -q "| hitnet-run: data: /nonexistent/a: file not found" fail.out || fail "no log tail in the report"
+# Reported when it happened: before point 4 started.
+[ "$(grep -n '^FAILED point 3' fail.out | cut -d: -f1)" -lt "$(grep -n '^start  point 4' fail.out | cut -d: -f1)" ] ||
+  fail "the failure was reported late"
+[ "$(count_finished failing)" = 3 ] || fail "the other points did not all finish"
+"$py" - failing/index.json <<'PY' || fail "index.json does not record the failure"
+import json, sys
+points = {p["number"]: p for p in json.load(open(sys.argv[1]))["points"]}
+assert points[3]["status"] == "failed" and points[3]["exit_code"] == 1, points[3]
+assert "file not found" in points[3]["log_tail"]
+assert all(points[n]["status"] == "finished" for n in (1, 2, 4))
+PY
+
+rc=0; "$sweep" failing.yaml --out failfast --jobs 1 --fail-fast > failfast.out 2>&1 || rc=$?
+cat failfast.out
+expect_status 1 "$rc" "--fail-fast sweep"
+! grep -q "^start  point 4" failfast.out || fail "--fail-fast started a point after the failure"
+
+echo "== 3. the collected table"
+rm failing/results.csv failing/results.md
+"$sweep" --collect failing > collect.out
+grep -q "| seed | data.corpus |" collect.out || fail "the Markdown table lacks the varied keys"
+"$py" - failing/results.csv <<'PY' || fail "results.csv has the wrong contents"
+import sys
+import pandas as pd
+t = pd.read_csv(sys.argv[1])
+print(t[["seed", "status", "test_ppl", "exit_code"]])
+assert list(t["seed"]) == [1, 2, 3, 4]
+assert list(t["status"]) == ["finished", "finished", "failed", "finished"]
+assert t.loc[t.status == "finished", "test_ppl"].between(1.0, 60.0).all()  # vocab 50
+assert t.loc[t.status == "failed", "test_ppl"].isna().all()
+assert list(t["data.corpus"]) == ["synthetic", "synthetic", "files", "synthetic"]
+for column in ("best_valid_ppl", "epochs_run", "hash", "run_dir"):
+    assert column in t.columns, column
+PY
+
+echo "== 4. a bad value fails up front"
+rc=0; "$sweep" "$tiny" seed=1,2 quant.sloping_factor=0.5,abc --out bad > bad.out 2>&1 || rc=$?
+cat bad.out
+expect_status 2 "$rc" "bad sweep"
+grep -q "point 2 (seed=1 quant.sloping_factor=abc).*quant.sloping_factor: expected a number" bad.out ||
+  fail "the error does not name point and key"
+[ ! -e bad ] || fail "a bad sweep created its directory"
+echo "PASS"
