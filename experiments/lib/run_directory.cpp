@@ -1,5 +1,11 @@
 #include "experiments/lib/run_directory.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
@@ -26,6 +32,29 @@ void prepare_run_dir(const std::string& dir, const Config& cfg, bool force) {
   }
   fs::create_directories(dir);
   write_file_atomically(dir + "/config.yaml", to_yaml(cfg));
+}
+
+RunDirLock::RunDirLock(const std::string& dir) {
+  fs::create_directories(dir);
+  const std::string path = dir + "/.lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("cannot create " + path + ": " + std::strerror(errno));
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    char pid[32] = {0};
+    const ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
+    ::close(fd_);
+    throw std::runtime_error(dir + " is in use by another hitnet-run" +
+                             (n > 0 ? " (pid " + std::string(pid, static_cast<size_t>(n)) + ")" : "") +
+                             "; wait for it or stop it first");
+  }
+  const std::string me = std::to_string(::getpid());
+  if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {
+    // The pid is only a hint for the message above; the lock itself is what matters.
+  }
+}
+
+RunDirLock::~RunDirLock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
 }
 
 std::string data_root_for(const std::string& data_path) {

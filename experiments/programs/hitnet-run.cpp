@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
     options.live_progress = isatty(STDOUT_FILENO);
     options.data_root = data_root_for(cfg.data.path);
     options.stop_after_batches = stop_after;
+    const RunDirLock lock(run_dir);
     if (!options.resume) prepare_run_dir(run_dir, cfg, force);
     const RunResult r = train(cfg, options);
     switch (r.status) {

@@ -141,7 +141,7 @@ int main(int argc, char** argv) {
   app.add_option("--mem", slurm.mem, "slurm: memory per task, e.g. 4G");
   app.add_option("--time", slurm.time, "slurm: time limit per task, e.g. 2:00:00");
   app.add_option("--cpus-per-task", slurm.cpus_per_task,
-                 "slurm: CPUs per task, also each point's threads");
+                 "slurm: CPUs per task, also each point's threads (default: --threads-per-run, else 1)");
   app.add_option("--throttle", slurm.throttle, "slurm: at most N tasks at once (array %N)");
   app.add_option("--sbatch-arg", slurm.extra_sbatch_args, "slurm: extra sbatch argument");
   app.add_option("--poll-interval", slurm.poll_interval_s, "slurm --wait: seconds between polls");
@@ -176,6 +176,8 @@ int main(int argc, char** argv) {
     install_sweep_signal_handlers();
 
     if (executor == "slurm") {
+      if (app.count("--cpus-per-task") == 0 && threads_per_run > 0)
+        slurm.cpus_per_task = threads_per_run;
       slurm.terminal = terminal;
       slurm.status_interval_s = status_interval;
       std::string error;

@@ -40,7 +40,8 @@ check "missing corpus exits 1 (got $rc)" [ $rc -eq 1 ]
 check "missing corpus names the file" grep -q "nowhere/ptb.train.txt" "$work/data.err"
 
 # A tiny run, plain progress lines (stdout is not a terminal), final perplexities.
-"$bin/hitnet-run" $cfg --out "$work/whole" train.checkpoint_every=5 > "$work/whole.out" 2>&1; rc=$?
+long="train.checkpoint_every=5 data.synthetic_tokens=100000"  # a few seconds: time to kill it
+"$bin/hitnet-run" $cfg --out "$work/whole" $long > "$work/whole.out" 2>&1; rc=$?
 check "tiny run exits 0 (got $rc)" [ $rc -eq 0 ]
 check "prints progress lines" grep -q "^epoch 1/3 batch" "$work/whole.out"
 check "prints valid and test perplexity" grep -q "^valid ppl .* test ppl" "$work/whole.out"
@@ -49,19 +50,26 @@ for f in config.yaml summary.json log.txt results.h5 checkpoints/best.ckpt check
   check "run dir has $f" [ -e "$work/whole/$f" ]
 done
 check "summary says finished" [ "$(json "$work/whole/summary.json" status)" = finished ]
-"$bin/hitnet-run" $cfg --out "$work/whole" train.checkpoint_every=5 > /dev/null 2> "$work/again.err"; rc=$?
+"$bin/hitnet-run" $cfg --out "$work/whole" $long > /dev/null 2> "$work/again.err"; rc=$?
 check "a second run into the same dir is refused (got $rc)" [ $rc -ne 0 ]
 check "the refusal says how to resume" grep -q -- "--resume" "$work/again.err"
 
 # SIGKILL in the middle, then --resume: same final metrics as the uninterrupted run.
-"$bin/hitnet-run" $cfg --out "$work/killed" train.checkpoint_every=5 > "$work/killed.out" 2>&1 &
+"$bin/hitnet-run" $cfg --out "$work/killed" $long > "$work/killed.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do
   grep -q "^epoch 2/3 batch" "$work/killed.out" 2>/dev/null && break
   sleep 0.05
 done
+# While it runs, nobody else may write its directory.
+"$bin/hitnet-run" --resume "$work/killed" > /dev/null 2> "$work/busy.err"; rc=$?
+check "a resume while the run goes is refused (got $rc)" [ $rc -eq 1 ]
+check "the refusal says the directory is in use" grep -q "in use by another hitnet-run" "$work/busy.err"
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check "killed run left a checkpoint" [ -e "$work/killed/checkpoints/latest.ckpt" ]
+check "the run was killed before it finished" [ "$(json "$work/killed/summary.json" status)" = running ]
+check "the killed run's results.h5 opens and says running" \
+  [ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs['status'])" "$work/killed/results.h5")" = running ]
 "$bin/hitnet-run" --resume "$work/killed" > "$work/resumed.out" 2>&1; rc=$?
 check "resume exits 0 (got $rc)" [ $rc -eq 0 ]
 check "resume says where it resumed" grep -q "^resumed at epoch" "$work/resumed.out"

@@ -115,6 +115,14 @@ for column in ("best_valid_ppl", "epochs_run", "hash", "run_dir"):
     assert column in t.columns, column
 PY
 
+# The analysis package reads the same sweep directory as a tree of runs.
+PYTHONPATH="$src/analysis" "$py" - failing <<'PY' || fail "hitnet_analysis.load_tree cannot read the sweep"
+import sys
+from hitnet_analysis import load_tree
+t = load_tree(sys.argv[1])
+assert sorted(t["config.seed"]) == [1, 2, 4] and (t["status"] == "finished").all(), t
+PY
+
 echo "== 4. a bad value fails up front"
 rc=0; "$sweep" "$tiny" seed=1,2 quant.sloping_factor=0.5,abc --out bad > bad.out 2>&1 || rc=$?
 cat bad.out
