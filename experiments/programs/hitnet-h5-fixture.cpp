@@ -189,6 +189,8 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   CLI::App app{"Write a synthetic hitnet run directory (for tests; nothing is trained)"};
+  app.set_version_flag("--version", std::string("hitnet-h5-fixture ") + hitnet::kVersion + " (" +
+                                        hitnet::kGitRevision + ")");
   app.add_option("--out", o.out, "run directory to write")->required();
   app.add_option("--epochs", o.epochs, "epochs")->check(CLI::Range(1, 100000));
   app.add_option("--hist-epochs", o.histogram_epochs, "epochs with histograms (default: 1, last)")

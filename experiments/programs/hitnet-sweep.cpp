@@ -65,8 +65,8 @@ void print_plan(const SweepIndex& index) {
           own.push_back(kv);
           break;
         }
-    std::cout << "  [" << r.point.number << "] " << action_of(r) << "\t" << describe(own)
-              << "\t" << fs::path(r.dir).lexically_relative(index.directory).string() << "\n";
+    std::cout << "  [" << r.point.number << "] " << action_of(r) << "\t" << describe(own) << "\t"
+              << fs::path(r.dir).lexically_relative(index.directory).string() << "\n";
   }
 }
 
@@ -80,7 +80,8 @@ bool lock_sweep_dir(const std::string& dir, int wait_s) {
   if (fd < 0) return false;
   for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; ++waited) {
     if (waited >= wait_s * 10) return false;
-    if (waited == 0) std::cout << "waiting for the runs of an earlier session to stop...\n" << std::flush;
+    if (waited == 0)
+      std::cout << "waiting for the runs of an earlier session to stop...\n" << std::flush;
     usleep(100000);
   }
   return true;
@@ -140,8 +141,9 @@ int main(int argc, char** argv) {
   app.add_option("--partition", slurm.partition, "slurm: partition");
   app.add_option("--mem", slurm.mem, "slurm: memory per task, e.g. 4G");
   app.add_option("--time", slurm.time, "slurm: time limit per task, e.g. 2:00:00");
-  app.add_option("--cpus-per-task", slurm.cpus_per_task,
-                 "slurm: CPUs per task, also each point's threads (default: --threads-per-run, else 1)");
+  app.add_option(
+      "--cpus-per-task", slurm.cpus_per_task,
+      "slurm: CPUs per task, also each point's threads (default: --threads-per-run, else 1)");
   app.add_option("--throttle", slurm.throttle, "slurm: at most N tasks at once (array %N)");
   app.add_option("--sbatch-arg", slurm.extra_sbatch_args, "slurm: extra sbatch argument");
   app.add_option("--poll-interval", slurm.poll_interval_s, "slurm --wait: seconds between polls");
@@ -156,7 +158,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (spec_file.empty()) {
-      std::cerr << "hitnet-sweep: a sweep or config file is required (or --collect DIR); see --help\n";
+      std::cerr
+          << "hitnet-sweep: a sweep or config file is required (or --collect DIR); see --help\n";
       return 2;
     }
     const SweepSpec spec = build_spec(spec_file, arguments);

@@ -8,10 +8,10 @@
 
 namespace hitnet {
 
-// Starts argv[0] (a path, or a name looked up in PATH) with stdout and stderr going to a pipe whose read end is returned
-// in `output_fd` (non-blocking, close-on-exec). The child gets SIGTERM if the sweep dies
-// (Linux PR_SET_PDEATHSIG), on which hitnet-run checkpoints and exits: a killed sweep leaves
-// no orphan runs writing into directories the next session will use. Throws on failure.
+// Starts argv[0] (a path, or a name looked up in PATH) with stdout and stderr going to a pipe whose
+// read end is returned in `output_fd` (non-blocking, close-on-exec). The child gets SIGTERM if the
+// sweep dies (Linux PR_SET_PDEATHSIG), on which hitnet-run checkpoints and exits: a killed sweep
+// leaves no orphan runs writing into directories the next session will use. Throws on failure.
 pid_t spawn_captured(const std::vector<std::string>& argv, int& output_fd);
 
 struct CommandResult {

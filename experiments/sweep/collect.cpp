@@ -36,9 +36,9 @@ std::string markdown_cell(const std::string& s) {
 }  // namespace
 
 const std::vector<std::string>& metric_columns() {
-  static const std::vector<std::string> columns{"best_valid_ppl", "test_ppl",   "test_ppl_std",
-                                                "epochs_run",     "best_epoch", "train_tokens_per_s",
-                                                "wall_s"};
+  static const std::vector<std::string> columns{
+      "best_valid_ppl", "test_ppl",           "test_ppl_std", "epochs_run",
+      "best_epoch",     "train_tokens_per_s", "wall_s"};
   return columns;
 }
 
@@ -97,8 +97,8 @@ std::string write_collection(const SweepIndex& index) {
   const std::string csv = index.directory + "/results.csv";
   write_file_atomically(csv, to_csv(table));
   write_file_atomically(index.directory + "/results.md",
-                        "# Sweep " + index.name + "\n\nBase config: " + index.base_config +
-                            "\n\n" + to_markdown(table));
+                        "# Sweep " + index.name + "\n\nBase config: " + index.base_config + "\n\n" +
+                            to_markdown(table));
   return csv;
 }
 

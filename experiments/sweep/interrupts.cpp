@@ -5,7 +5,9 @@ namespace hitnet {
 volatile std::sig_atomic_t g_sweep_interrupts = 0;
 
 namespace {
-void count_interrupt(int) { g_sweep_interrupts = g_sweep_interrupts + 1; }
+void count_interrupt(int) {
+  g_sweep_interrupts = g_sweep_interrupts + 1;
+}
 }  // namespace
 
 void install_sweep_signal_handlers() {

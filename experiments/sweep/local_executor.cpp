@@ -61,10 +61,14 @@ bool drain(RunningPoint& r) {
 
 std::string status_for_exit(int exit_code) {
   switch (exit_code) {
-    case 0: return "finished";
-    case 3: return "diverged";
-    case 130: return "interrupted";
-    default: return "failed";
+    case 0:
+      return "finished";
+    case 3:
+      return "diverged";
+    case 130:
+      return "interrupted";
+    default:
+      return "failed";
   }
 }
 
@@ -117,7 +121,8 @@ LocalOutcome run_local(SweepIndex& index, const LocalOptions& options) {
       auto r = std::make_unique<RunningPoint>();
       r->record = &rec;
       r->log.open(output_log_of(rec), resume ? std::ios::app : std::ios::trunc);
-      const auto argv = point_command(options.hitnet_run, index, rec, options.budget.threads_per_run);
+      const auto argv =
+          point_command(options.hitnet_run, index, rec, options.budget.threads_per_run);
       std::string command;
       for (const std::string& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
       r->log << "# hitnet-sweep: " << command << "\n" << std::flush;
@@ -174,7 +179,8 @@ LocalOutcome run_local(SweepIndex& index, const LocalOptions& options) {
         if (rec.state.summary.is_object() &&
             rec.state.summary.value("test_ppl", nlohmann::json()).is_number()) {
           char buf[40];
-          std::snprintf(buf, sizeof buf, ", test ppl %.2f", rec.state.summary["test_ppl"].get<double>());
+          std::snprintf(buf, sizeof buf, ", test ppl %.2f",
+                        rec.state.summary["test_ppl"].get<double>());
           metrics = buf;
         }
         board.event("done   point " + std::to_string(rec.point.number) + "/" +

@@ -9,10 +9,10 @@
 namespace hitnet {
 
 struct LocalOptions {
-  std::string hitnet_run;   // the program each point runs
+  std::string hitnet_run;  // the program each point runs
   CpuBudget budget;
-  bool fail_fast = false;   // stop every point (resumably) at the first failure
-  bool terminal = false;    // redraw the status block in place
+  bool fail_fast = false;         // stop every point (resumably) at the first failure
+  bool terminal = false;          // redraw the status block in place
   double status_interval_s = 30;  // plain status lines this often when not on a terminal
 };
 

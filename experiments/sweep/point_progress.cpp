@@ -21,8 +21,7 @@ double parse_duration(const std::string& text) {
 bool update_progress(PointProgress& p, const std::string& line) {
   static const std::regex batch_line(
       R"(epoch (\d+)/(\d+) batch (\d+)/(\d+) loss \S+ ppl (\S+) tok/s \S+ eta (\S+))");
-  static const std::regex done_line(
-      R"(epoch (\d+)/(\d+) done: .*train ppl (\S+) valid ppl (\S+))");
+  static const std::regex done_line(R"(epoch (\d+)/(\d+) done: .*train ppl (\S+) valid ppl (\S+))");
   std::smatch m;
   if (std::regex_search(line, m, batch_line)) {
     p.epoch = std::stoi(m[1]), p.epochs = std::stoi(m[2]);

@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <ctime>
-#include <iostream>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
@@ -65,7 +65,9 @@ std::map<std::string, TaskEnd> ended_tasks(const std::string& job_id) {
   return out;
 }
 
-bool is_final(const std::string& status) { return status == "finished" || status == "diverged"; }
+bool is_final(const std::string& status) {
+  return status == "finished" || status == "diverged";
+}
 
 std::string timestamp() {
   char buf[32];
@@ -147,13 +149,13 @@ std::string submit_slurm(SweepIndex& index, const SlurmOptions& options) {
   const std::string id = r.output.substr(0, r.output.find_first_of(";\n"));
   if (r.exit_code != 0 || id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
     throw std::runtime_error("sbatch " + script + " failed (exit " + std::to_string(r.exit_code) +
-                     "): " + r.output);
+                             "): " + r.output);
   for (size_t i = 0; i < pending.size(); ++i) {
     pending[i]->slurm_job = id + "_" + std::to_string(i);
     pending[i]->status = "submitted";
   }
-  std::cout << "submitted " << pending.size() << " point(s) as job array " << id << " ("
-            << script << ")\n";
+  std::cout << "submitted " << pending.size() << " point(s) as job array " << id << " (" << script
+            << ")\n";
   return id;
 }
 
@@ -176,16 +178,16 @@ bool wait_slurm(SweepIndex& index, const std::string& job_id, const SlurmOptions
     std::vector<PointRecord*> ended;
     std::vector<std::string> lines;
     for (PointRecord& r : index.points) {
-      if (r.slurm_job.rfind(job_id + "_", 0) != 0 || is_final(r.status) ||
-          r.status == "failed" || r.status == "interrupted")
+      if (r.slurm_job.rfind(job_id + "_", 0) != 0 || is_final(r.status) || r.status == "failed" ||
+          r.status == "interrupted")
         continue;
       const auto it = tasks.find(r.slurm_job);
       if (it == tasks.end()) {
         ended.push_back(&r);
       } else if (it->second == "RUNNING") {
         r.status = "running";
-        lines.push_back("  " + r.point.name + " (" + r.slurm_job + "): " +
-                        describe(progress_from_log(r)));
+        lines.push_back("  " + r.point.name + " (" + r.slurm_job +
+                        "): " + describe(progress_from_log(r)));
       }
     }
     if (!ended.empty()) {

@@ -9,12 +9,18 @@ namespace hitnet {
 StatusCounts count_statuses(const SweepIndex& index) {
   StatusCounts c;
   for (const PointRecord& r : index.points) {
-    if (r.status == "finished") ++c.done;
-    else if (r.status == "diverged") ++c.diverged;
-    else if (r.status == "running") ++c.running;
-    else if (r.status == "failed") ++c.failed;
-    else if (r.status == "interrupted") ++c.stopped;
-    else ++c.queued;
+    if (r.status == "finished")
+      ++c.done;
+    else if (r.status == "diverged")
+      ++c.diverged;
+    else if (r.status == "running")
+      ++c.running;
+    else if (r.status == "failed")
+      ++c.failed;
+    else if (r.status == "interrupted")
+      ++c.stopped;
+    else
+      ++c.queued;
   }
   return c;
 }
@@ -23,8 +29,8 @@ std::string status_summary(const StatusCounts& c, int total, double eta_s) {
   std::string s = std::to_string(c.done) + "/" + std::to_string(total) + " done, ";
   if (c.diverged) s += std::to_string(c.diverged) + " diverged, ";
   s += std::to_string(c.running) + " running, " + std::to_string(c.failed) + " failed, " +
-       (c.stopped ? std::to_string(c.stopped) + " stopped, " : "") +
-       std::to_string(c.queued) + " queued";
+       (c.stopped ? std::to_string(c.stopped) + " stopped, " : "") + std::to_string(c.queued) +
+       " queued";
   if (eta_s >= 0) s += ", eta " + format_duration(eta_s);
   return s;
 }
@@ -64,6 +70,8 @@ void StatusBoard::show(const std::vector<std::string>& lines, bool force) {
   std::cout << std::flush;
 }
 
-void StatusBoard::finish() { drawn_ = 0; }
+void StatusBoard::finish() {
+  drawn_ = 0;
+}
 
 }  // namespace hitnet

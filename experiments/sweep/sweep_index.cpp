@@ -22,7 +22,8 @@ json to_json(const Assignment& a) {
 
 Assignment assignment_from(const json& j) {
   Assignment out;
-  for (const json& kv : j) out.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
+  for (const json& kv : j)
+    out.emplace_back(kv.at(0).get<std::string>(), kv.at(1).get<std::string>());
   return out;
 }
 
@@ -40,7 +41,9 @@ std::string status_from_state(const RunState& state) {
   return state.holds_run ? "failed" : "pending";
 }
 
-std::string output_log_of(const PointRecord& record) { return record.dir + "/output.log"; }
+std::string output_log_of(const PointRecord& record) {
+  return record.dir + "/output.log";
+}
 
 SweepIndex plan_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& points,
                       const std::string& directory) {
@@ -126,7 +129,8 @@ void write_sweep_spec(const SweepSpec& spec, const std::string& directory) {
 SweepIndex read_index(const std::string& directory) {
   const std::string path = directory + "/index.json";
   const json j = load_json(path);
-  if (j.is_null()) throw SweepError(path + ": not found: is '" + directory + "' a sweep directory?");
+  if (j.is_null())
+    throw SweepError(path + ": not found: is '" + directory + "' a sweep directory?");
   if (!j.is_object() || !j.contains("points")) throw SweepError(path + ": malformed index");
   SweepIndex index;
   index.directory = fs::absolute(directory).lexically_normal().string();

@@ -26,7 +26,8 @@ std::vector<std::string> dotted_parts(const std::string& key) {
 
 std::string suffix(const std::vector<std::string>& parts, size_t n) {
   std::string out;
-  for (size_t i = parts.size() - n; i < parts.size(); ++i) out += (out.empty() ? "" : ".") + parts[i];
+  for (size_t i = parts.size() - n; i < parts.size(); ++i)
+    out += (out.empty() ? "" : ".") + parts[i];
   return out;
 }
 
@@ -133,8 +134,8 @@ std::vector<SweepPoint> resolve_points(const SweepSpec& spec) {
       continue;
     }
     for (const std::string& key : keys)
-      p.varied.emplace_back(key, effective.count(key) ? effective[key]
-                                                      : resolved_value(p.config, key));
+      p.varied.emplace_back(key,
+                            effective.count(key) ? effective[key] : resolved_value(p.config, key));
     p.hash = point_hash(p.config);
     // Named by the varied keys the point sets itself: an explicit point that changes the data
     // is named by that, not by every other point's defaults.

@@ -143,8 +143,8 @@ SweepSpec load_sweep_file(const std::string& path) {
     for (const Axis& axis : group)
       if (axis.values.size() != group.front().values.size())
         throw SweepError(path + ": zip: " + axis.key + " has " +
-                         std::to_string(axis.values.size()) + " values but " +
-                         group.front().key + " has " + std::to_string(group.front().values.size()) +
+                         std::to_string(axis.values.size()) + " values but " + group.front().key +
+                         " has " + std::to_string(group.front().values.size()) +
                          ": keys varied together need lists of equal length");
   return spec;
 }
@@ -188,7 +188,9 @@ std::string sweep_file_text(const SweepSpec& spec, const std::string& directory)
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << spec.name;
   out << YAML::Key << "base" << YAML::Value
-      << fs::path(spec.base_config).lexically_relative(fs::absolute(directory).lexically_normal()).string();
+      << fs::path(spec.base_config)
+             .lexically_relative(fs::absolute(directory).lexically_normal())
+             .string();
   if (!spec.overrides.empty()) {
     out << YAML::Key << "overrides" << YAML::Value;
     emit_assignment(out, spec.overrides);

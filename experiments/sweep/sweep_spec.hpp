@@ -31,10 +31,10 @@ struct Axis {
 using Assignment = std::vector<std::pair<std::string, std::string>>;  // key -> YAML value
 
 struct SweepSpec {
-  std::string name;         // names the default output directory
-  std::string base_config;  // absolute path
-  Assignment overrides;     // fixed for every point
-  std::vector<Axis> grid;   // cartesian product, the last key varying fastest
+  std::string name;                     // names the default output directory
+  std::string base_config;              // absolute path
+  Assignment overrides;                 // fixed for every point
+  std::vector<Axis> grid;               // cartesian product, the last key varying fastest
   std::vector<std::vector<Axis>> zips;  // each group: equal-length lists, varied together
   std::vector<Assignment> points;       // explicit points, in addition to grid x zips
 };

@@ -11,14 +11,14 @@
 source "$(dirname "$0")/lib.sh"
 
 # Points of a couple of seconds each, so that a kill lands mid-way.
-slow=(data.synthetic_tokens=100000 train.epochs=2 model.hidden=48)
+slow=(data.synthetic_tokens=200000 train.epochs=2 model.hidden=48)
 args=("$tiny" seed=1,2,3,4 "${slow[@]}" --out resume --jobs 1 --threads-per-run 1 --status-interval 1)
 
 echo "== 1a. Ctrl-C after the first point finished"
 "$sweep" "${args[@]}" > run1.out 2>&1 &
 pid=$!
 wait_for_finished resume 1 60
-sleep 0.5
+sleep 0.2
 kill -INT "$pid"
 rc=0; wait "$pid" || rc=$?
 cat run1.out
@@ -35,7 +35,7 @@ echo "== 1b. resumed, then SIGKILL after the next point finished"
 "$sweep" "${args[@]}" > run2.out 2>&1 &
 pid=$!
 wait_for_finished resume $((done1 + 1)) 60
-sleep 0.5
+sleep 0.2
 kill -KILL "$pid"
 wait "$pid" || true
 cat run2.out

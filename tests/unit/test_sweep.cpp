@@ -44,7 +44,8 @@ SweepSpec tiny_spec(const std::vector<std::string>& arguments) {
 }  // namespace
 
 TEST_CASE("a grid expands to the cartesian product, last key fastest", "[sweep]") {
-  const auto points = expand_points(tiny_spec({"seed=1,2", "train.lr=0.1,0.2,0.3", "train.epochs=1"}));
+  const auto points =
+      expand_points(tiny_spec({"seed=1,2", "train.lr=0.1,0.2,0.3", "train.epochs=1"}));
   REQUIRE(points.size() == 6);
   CHECK(points[0] == Assignment{{"train.epochs", "1"}, {"seed", "1"}, {"train.lr", "0.1"}});
   CHECK(points[1] == Assignment{{"train.epochs", "1"}, {"seed", "1"}, {"train.lr", "0.2"}});
@@ -54,8 +55,9 @@ TEST_CASE("a grid expands to the cartesian product, last key fastest", "[sweep]"
 
 TEST_CASE("a sweep file combines grid, zip, explicit points and overrides", "[sweep]") {
   const std::string dir = scratch("file");
-  const std::string file = write(dir + "/s.yaml",
-                                 "base: " + kTiny + "\n"
+  const std::string file =
+      write(dir + "/s.yaml", "base: " + kTiny +
+                                 "\n"
                                  "overrides: {train.epochs: 1}\n"
                                  "grid: {seed: [1, 2]}\n"
                                  "zip: {model.hidden: [16, 24], model.embedding: [8, 12]}\n"
@@ -114,8 +116,8 @@ TEST_CASE("points are named by their varied keys and hashed by config", "[sweep]
   // Keys with the same last part keep enough of their path to stay apart; values are made
   // file-name safe.
   CHECK(point_name({{"quant.weight_quant", "{method: uniform, bits: 2}"}, {"a.bits", "1"}},
-                   {"quant.weight_quant", "a.bits"}, "x", "h") ==
-        "weight_quant=uniform-2_bits=1_h");
+                   {"quant.weight_quant", "a.bits"}, "x",
+                   "h") == "weight_quant=uniform-2_bits=1_h");
   CHECK(point_name({{"x.bits", "2"}, {"y.bits", "3"}}, {"x.bits", "y.bits"}, "n", "h") ==
         "x.bits=2_y.bits=3_h");
   CHECK(point_name({}, {}, "tiny", "abc") == "tiny_abc");
@@ -142,14 +144,17 @@ TEST_CASE("one bad value fails the whole sweep up front, naming point and key", 
 
 TEST_CASE("bad sweep files are reported with file, line and key", "[sweep]") {
   const std::string dir = scratch("bad");
-  CHECK_THROWS_WITH(load_sweep_file(write(dir + "/a.yaml", "base: " + kTiny + "\ngird: {seed: [1]}\n")),
-                    Catch::Contains("a.yaml:2: unknown sweep key 'gird'"));
-  CHECK_THROWS_WITH(load_sweep_file(write(dir + "/b.yaml", "base: " + kTiny + "\ngrid: {seed: 3}\n")),
-                    Catch::Contains("b.yaml:2: grid.seed: expected a non-empty list"));
+  CHECK_THROWS_WITH(
+      load_sweep_file(write(dir + "/a.yaml", "base: " + kTiny + "\ngird: {seed: [1]}\n")),
+      Catch::Contains("a.yaml:2: unknown sweep key 'gird'"));
+  CHECK_THROWS_WITH(
+      load_sweep_file(write(dir + "/b.yaml", "base: " + kTiny + "\ngrid: {seed: 3}\n")),
+      Catch::Contains("b.yaml:2: grid.seed: expected a non-empty list"));
   CHECK_THROWS_WITH(load_sweep_file(write(dir + "/c.yaml", "base: nope.yaml\n")),
                     Catch::Contains("relative to the sweep file"));
   CHECK_THROWS_WITH(
-      load_sweep_file(write(dir + "/d.yaml", "base: " + kTiny + "\nzip: {seed: [1, 2], train.lr: [1]}\n")),
+      load_sweep_file(
+          write(dir + "/d.yaml", "base: " + kTiny + "\nzip: {seed: [1, 2], train.lr: [1]}\n")),
       Catch::Contains("equal length"));
   CHECK(is_sweep_file(dir + "/a.yaml"));
   CHECK_FALSE(is_sweep_file(kTiny));
@@ -173,7 +178,8 @@ TEST_CASE("progress lines of hitnet-run are followed", "[sweep]") {
   CHECK(p.batch == 400);
   CHECK(p.train_ppl == Approx(127.3));
   CHECK(p.eta_s == Approx(192));
-  CHECK(update_progress(p, "epoch 2/13 done: lr 20 train ppl 150.1 valid ppl 140.2 tok/s 6100 (3m12s)"));
+  CHECK(update_progress(
+      p, "epoch 2/13 done: lr 20 train ppl 150.1 valid ppl 140.2 tok/s 6100 (3m12s)"));
   CHECK(p.valid_ppl == Approx(140.2));
   CHECK_FALSE(update_progress(p, "results: somewhere"));
   CHECK(parse_duration("1h04m") == Approx(3840));
@@ -202,7 +208,8 @@ TEST_CASE("the collected table has config keys, status and metrics", "[sweep]") 
   CHECK(t.columns[1] == "status");
   REQUIRE(t.rows.size() == 2);
   const auto col = [&](const std::string& name) {
-    return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), name) - t.columns.begin());
+    return static_cast<size_t>(std::find(t.columns.begin(), t.columns.end(), name) -
+                               t.columns.begin());
   };
   CHECK(t.rows[0][col("status")] == "finished");
   CHECK(t.rows[0][col("test_ppl")] == "101.5");
