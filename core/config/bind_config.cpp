@@ -83,13 +83,17 @@ void bind_config(Schema& s, Config& c) {
   for (int l = 0; l < QuantConfig::kLayerSlots; ++l) {
     const std::string prefix = "quant.layer" + std::to_string(l) + ".";
     auto& lw = q.layer[static_cast<std::size_t>(l)];
-    s.bind(prefix + "input_weight_quant", lw.input_weight_quant,
-           "input-to-hidden weights of layer " + std::to_string(l) + " (overrides the general keys)");
-    s.bind(prefix + "recurrent_weight_quant", lw.recurrent_weight_quant,
-           "hidden-to-hidden weights of layer " + std::to_string(l) + " (overrides the general keys)");
+    s.bind(
+        prefix + "input_weight_quant", lw.input_weight_quant,
+        "input-to-hidden weights of layer " + std::to_string(l) + " (overrides the general keys)");
+    s.bind(
+        prefix + "recurrent_weight_quant", lw.recurrent_weight_quant,
+        "hidden-to-hidden weights of layer " + std::to_string(l) + " (overrides the general keys)");
     s.rule(prefix + "input_weight_quant", [&lw, &m, l] {
-      if (l < m.layers || (!lw.input_weight_quant && !lw.recurrent_weight_quant)) return std::string();
-      return "model.layers is " + std::to_string(m.layers) + ": there is no layer " + std::to_string(l);
+      if (l < m.layers || (!lw.input_weight_quant && !lw.recurrent_weight_quant))
+        return std::string();
+      return "model.layers is " + std::to_string(m.layers) + ": there is no layer " +
+             std::to_string(l);
     });
   }
   s.bind("quant.bias_quant", q.bias_quant, "biases");

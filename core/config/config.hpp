@@ -2,8 +2,8 @@
 // The typed configuration of one run. Every field here is a YAML key (dotted path in the
 // comments); core/config/schema.cpp binds each key to its field once, with its default, range
 // and documentation, and that binding drives loading, validation, overrides and dumping.
-#include <cstdint>
 #include <array>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -61,11 +61,11 @@ struct QuantConfig {
   };
   static constexpr int kLayerSlots = 4;
   std::array<LayerWeights, kLayerSlots> layer;
-  QuantSpec bias_quant;                             // biases (fp unless asked)
-  QuantSpec sigmoid_quant;                          // every sigmoid gate: LSTM i, f, o; GRU r, z
-  QuantSpec tanh_quant;                             // every tanh: LSTM g and tanh(c); GRU n
-  QuantSpec cell_state_quant;                       // LSTM c_t
-  QuantSpec hidden_quant;                           // h_t, the layer's output (Brevitas io_quant)
+  QuantSpec bias_quant;                    // biases (fp unless asked)
+  QuantSpec sigmoid_quant;                 // every sigmoid gate: LSTM i, f, o; GRU r, z
+  QuantSpec tanh_quant;                    // every tanh: LSTM g and tanh(c); GRU n
+  QuantSpec cell_state_quant;              // LSTM c_t
+  QuantSpec hidden_quant;                  // h_t, the layer's output (Brevitas io_quant)
   std::map<std::string, QuantSpec> gates;  // per gate: i f g o c | r z n (overrides the above)
   QuantSpec embedding_quant;               // the embedding's output
   QuantSpec decoder_weight_quant;          // softmax (decoder) weights

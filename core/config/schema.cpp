@@ -6,9 +6,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "core/util/did_you_mean.hpp"
 #include "core/config/load.hpp"
 #include "core/quant/registry.hpp"
+#include "core/util/did_you_mean.hpp"
 
 namespace hitnet {
 namespace {

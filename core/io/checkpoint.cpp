@@ -40,9 +40,15 @@ struct Reader {
 
 }  // namespace
 
-void Checkpoint::put(const std::string& name, const Vector& values) { floats_[name] = values; }
-void Checkpoint::put(const std::string& name, double value) { numbers_[name] = value; }
-void Checkpoint::put(const std::string& name, const std::string& value) { texts_[name] = value; }
+void Checkpoint::put(const std::string& name, const Vector& values) {
+  floats_[name] = values;
+}
+void Checkpoint::put(const std::string& name, double value) {
+  numbers_[name] = value;
+}
+void Checkpoint::put(const std::string& name, const std::string& value) {
+  texts_[name] = value;
+}
 
 bool Checkpoint::has(const std::string& name) const {
   return floats_.count(name) || numbers_.count(name) || texts_.count(name);

@@ -27,7 +27,7 @@ class Checkpoint {
   const std::string& text(const std::string& name) const;
   bool has(const std::string& name) const;
 
-  void save(const std::string& path) const;  // temp file, fsync, rename
+  void save(const std::string& path) const;         // temp file, fsync, rename
   static Checkpoint load(const std::string& path);  // throws std::runtime_error naming the file
 
  private:

@@ -25,7 +25,9 @@ Gru::Gru(ParameterStore& store, int index, int input, int hidden, LayerQuant qua
   for (const auto& gq : gate_quant_) quantized_gates_ = quantized_gates_ || gq.active();
 }
 
-LayerState Gru::initial_state(int batch) const { return {Matrix::Zero(hidden_, batch), Matrix()}; }
+LayerState Gru::initial_state(int batch) const {
+  return {Matrix::Zero(hidden_, batch), Matrix()};
+}
 
 void Gru::quantize_weights(Rng& rng, bool training) {
   w_ih_q_.apply(store_.value(w_ih_), rng, training);
@@ -68,7 +70,8 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
         quantize_gate(gate_quant_[g], s, gates, gates_mask_.middleCols(col, B), g * H, H, scratch_,
                       rng, training);
     recurrent_n_.middleCols(col, B) = recurrent_.bottomRows(H);
-    a.bottomRows(H).array() += gates.middleRows(kR * H, H).array() * recurrent_.bottomRows(H).array();
+    a.bottomRows(H).array() +=
+        gates.middleRows(kR * H, H).array() * recurrent_.bottomRows(H).array();
     s.bottomRows(H) = (inv_tanh_slope_ * a.bottomRows(H).array()).tanh();
     if (quantized_gates_)
       quantize_gate(gate_quant_[kN], s, gates, gates_mask_.middleCols(col, B), kN * H, H, scratch_,
@@ -124,7 +127,8 @@ void Gru::backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matri
     dx.middleRows(kR * H, H) =
         (dx.middleRows(kN * H, H).array() * recurrent_n_.middleCols(col, B).array()).matrix();
     if (quantized_gates_)
-      dx.middleRows(kR * H, H).array() *= gates_mask_.middleCols(col, B).middleRows(kR * H, H).array();
+      dx.middleRows(kR * H, H).array() *=
+          gates_mask_.middleCols(col, B).middleRows(kR * H, H).array();
     const auto sr = s.middleRows(kR * H, H);
     dx.middleRows(kR * H, H).array() *= sr * (1.0f - sr) * inv_sigmoid_slope_;
 

@@ -41,12 +41,12 @@ class Gru : public RecurrentLayer {
 
   // Saved by forward for backward (columns t*B + b).
   int steps_ = 0, batch_ = 0;
-  Matrix pre_;         // 3H x TB  inputs of the nonlinearities (gx_n + r ⊙ gh_n for n)
-  Matrix recurrent_n_; // H x TB   gh_n, the recurrent part of the candidate
-  Matrix post_;        // 3H x TB  σ / tanh outputs
+  Matrix pre_;                   // 3H x TB  inputs of the nonlinearities (gx_n + r ⊙ gh_n for n)
+  Matrix recurrent_n_;           // H x TB   gh_n, the recurrent part of the candidate
+  Matrix post_;                  // 3H x TB  σ / tanh outputs
   Matrix gates_q_, gates_mask_;  // 3H x TB, when a gate quantizer is active
-  Matrix hiddens_;     // H x (T+1)B, h_{-1} = carried state first
-  Matrix hidden_mask_; // H x TB
+  Matrix hiddens_;               // H x (T+1)B, h_{-1} = carried state first
+  Matrix hidden_mask_;           // H x TB
   Matrix scratch_, recurrent_;
 };
 

@@ -65,8 +65,8 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
     s.bottomRows(H) = (inv_tanh_slope_ * a.bottomRows(H).array()).tanh();
     if (quantized_gates_)
       for (int g = 0; g < 4; ++g)
-        quantize_gate(gate_quant_[g], s, gates_q_.middleCols(col, B), gates_mask_.middleCols(col, B),
-                      g * H, H, scratch_, rng, training);
+        quantize_gate(gate_quant_[g], s, gates_q_.middleCols(col, B),
+                      gates_mask_.middleCols(col, B), g * H, H, scratch_, rng, training);
     const auto gates = quantized_gates_ ? gates_q_.middleCols(col, B) : post_.middleCols(col, B);
     const auto i = gates.middleRows(kI * H, H).array(), f = gates.middleRows(kF * H, H).array(),
                o = gates.middleRows(kO * H, H).array(), g = gates.middleRows(kG * H, H).array();
@@ -74,7 +74,8 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
     auto c = cells_.middleCols(col + B, B);
     c = f * cells_.middleCols(col, B).array() + i * g;
     if (cell_quant_.active())
-      quantize_rows(cell_quant_, c, c, cell_mask_.middleCols(col, B), 0, H, scratch_, rng, training);
+      quantize_rows(cell_quant_, c, c, cell_mask_.middleCols(col, B), 0, H, scratch_, rng,
+                    training);
 
     auto m = cell_tanh_.middleCols(col, B);
     m = (inv_tanh_slope_ * c.array()).tanh();
@@ -87,7 +88,8 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
       h = o * m.array();
     }
     if (hidden_quant_.active())
-      quantize_rows(hidden_quant_, h, h, hidden_mask_.middleCols(col, B), 0, H, scratch_, rng, training);
+      quantize_rows(hidden_quant_, h, h, hidden_mask_.middleCols(col, B), 0, H, scratch_, rng,
+                    training);
   }
   state.h = hiddens_.rightCols(B);
   state.c = cells_.rightCols(B);

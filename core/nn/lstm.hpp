@@ -50,8 +50,8 @@ class Lstm : public RecurrentLayer {
   Matrix cells_;       // H x (T+1)B  Qc(c_t), c_{-1} = carried state first
   Matrix cell_mask_;   // H x TB
   Matrix cell_tanh_, cell_tanh_quantized_, cell_tanh_mask_;  // H x TB
-  Matrix hiddens_;     // H x (T+1)B  h_t, h_{-1} = carried state first
-  Matrix hidden_mask_; // H x TB
+  Matrix hiddens_;      // H x (T+1)B  h_t, h_{-1} = carried state first
+  Matrix hidden_mask_;  // H x TB
   Matrix scratch_, step_;
 };
 

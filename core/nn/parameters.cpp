@@ -5,7 +5,8 @@
 namespace hitnet {
 
 int ParameterStore::declare(const std::string& name, int rows, int cols) {
-  if (allocated_) throw std::logic_error("ParameterStore: declare('" + name + "') after allocate()");
+  if (allocated_)
+    throw std::logic_error("ParameterStore: declare('" + name + "') after allocate()");
   std::size_t offset = params_.empty() ? 0 : params_.back().offset + params_.back().size();
   params_.push_back({name, rows, cols, offset});
   return static_cast<int>(params_.size()) - 1;

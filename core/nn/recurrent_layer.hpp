@@ -22,7 +22,8 @@ struct LayerState {
 struct LayerQuant {
   QuantizerPtr w_ih, w_hh;
   QuantizerPtr bias_ih, bias_hh;  // LSTM has one bias (bias_ih); GRU two
-  std::vector<std::pair<std::string, QuantizerPtr>> gates;  // gate name -> quantizer ("i", "f", ...)
+  std::vector<std::pair<std::string, QuantizerPtr>>
+      gates;  // gate name -> quantizer ("i", "f", ...)
   float sigmoid_slope = 1.0f, tanh_slope = 1.0f;
   QuantizerPtr take_gate(const std::string& name);  // null when the gate has none
 };

@@ -43,8 +43,8 @@ class Adam : public Optimizer {
   double t_ = 0;
 };
 
-std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::size_t size, float weight_decay,
-                                          float beta1, float beta2, float eps);
+std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::size_t size,
+                                          float weight_decay, float beta1, float beta2, float eps);
 
 // Scales grads so that their global L2 norm is at most max_norm (0 = no clipping).
 // Returns the norm before clipping.

@@ -18,7 +18,7 @@ bool is_sigmoid_gate(const std::string& gate) {
 Domain gate_domain(const std::string& gate) {
   if (is_sigmoid_gate(gate)) return Domain::kUnit;
   if (gate == "cell") return Domain::kWeight;  // the cell state is unbounded
-  return Domain::kSigned;                     // tanh outputs and h = o ⊙ tanh(c) lie in [-1, 1]
+  return Domain::kSigned;                      // tanh outputs and h = o ⊙ tanh(c) lie in [-1, 1]
 }
 
 }  // namespace
@@ -33,8 +33,8 @@ QuantSpec gate_spec(const QuantConfig& q, const std::string& /*cell*/, const std
 std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
   const auto& m = cfg.model;
   const auto& q = cfg.quant;
-  ModelShape shape{m.cell, vocab, m.embedding, m.hidden, m.layers,
-                   static_cast<float>(m.dropout), m.tie_weights};
+  ModelShape shape{
+      m.cell, vocab, m.embedding, m.hidden, m.layers, static_cast<float>(m.dropout), m.tie_weights};
   const std::vector<std::string> gates =
       m.cell == "lstm" ? std::vector<std::string>{"i", "f", "o", "g", "c", "cell", "h"}
                        : std::vector<std::string>{"r", "z", "n", "h"};
@@ -45,12 +45,14 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
     // then quant.weight_quant.
     const QuantSpec w_ih = q.input_weight_quant.value_or(q.weight_quant);
     const QuantSpec w_hh = q.recurrent_weight_quant.value_or(q.weight_quant);
-    const auto* own = l < QuantConfig::kLayerSlots ? &q.layer[static_cast<std::size_t>(l)] : nullptr;
+    const auto* own =
+        l < QuantConfig::kLayerSlots ? &q.layer[static_cast<std::size_t>(l)] : nullptr;
     lq.w_ih = make(own ? own->input_weight_quant.value_or(w_ih) : w_ih, Domain::kWeight);
     lq.w_hh = make(own ? own->recurrent_weight_quant.value_or(w_hh) : w_hh, Domain::kWeight);
     lq.bias_ih = make(q.bias_quant, Domain::kWeight);
     lq.bias_hh = make(q.bias_quant, Domain::kWeight);
-    for (const auto& g : gates) lq.gates.emplace_back(g, make(gate_spec(q, m.cell, g), gate_domain(g)));
+    for (const auto& g : gates)
+      lq.gates.emplace_back(g, make(gate_spec(q, m.cell, g), gate_domain(g)));
     lq.sigmoid_slope = static_cast<float>(q.sigmoid_slope.value_or(q.sloping_factor));
     lq.tanh_slope = static_cast<float>(q.tanh_slope.value_or(q.sloping_factor));
     quant.layers.push_back(std::move(lq));

@@ -16,8 +16,8 @@ struct BatchProgress {
 class Progress {
  public:
   Progress(const std::string& log_path, bool live, double interval_s);
-  void batch(const BatchProgress& p);   // rate-limited
-  void line(const std::string& text);   // always printed and logged
+  void batch(const BatchProgress& p);  // rate-limited
+  void line(const std::string& text);  // always printed and logged
 
  private:
   void clear_live();

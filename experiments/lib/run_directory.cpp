@@ -24,7 +24,8 @@ std::string default_run_dir(const Config& cfg) {
 void prepare_run_dir(const std::string& dir, const Config& cfg, bool force) {
   if (fs::exists(dir + "/summary.json") || fs::exists(dir + "/checkpoints")) {
     if (!force)
-      throw std::runtime_error(dir + " already holds a run: continue it with `hitnet-run --resume " +
+      throw std::runtime_error(dir +
+                               " already holds a run: continue it with `hitnet-run --resume " +
                                dir + "`, or start over with --force");
     fs::remove_all(dir + "/checkpoints");
     for (const char* f : {"summary.json", "results.h5", "log.txt", "config.yaml"})
@@ -43,9 +44,10 @@ RunDirLock::RunDirLock(const std::string& dir) {
     char pid[32] = {0};
     const ssize_t n = ::pread(fd_, pid, sizeof pid - 1, 0);
     ::close(fd_);
-    throw std::runtime_error(dir + " is in use by another hitnet-run" +
-                             (n > 0 ? " (pid " + std::string(pid, static_cast<size_t>(n)) + ")" : "") +
-                             "; wait for it or stop it first");
+    throw std::runtime_error(
+        dir + " is in use by another hitnet-run" +
+        (n > 0 ? " (pid " + std::string(pid, static_cast<size_t>(n)) + ")" : "") +
+        "; wait for it or stop it first");
   }
   const std::string me = std::to_string(::getpid());
   if (::ftruncate(fd_, 0) == 0 && ::pwrite(fd_, me.data(), me.size(), 0) < 0) {

@@ -54,9 +54,9 @@ bool histogram_epoch(const HistogramConfig& h, int epoch, int epochs) {
 
 // Everything about a run that changes as it trains, and that a checkpoint must restore.
 struct Position {
-  int epoch = 1;       // epoch in progress (1-based)
-  int window = 0;      // next window of that epoch
-  double loss_sum = 0; // this epoch so far: summed NLL (nats) and target tokens
+  int epoch = 1;        // epoch in progress (1-based)
+  int window = 0;       // next window of that epoch
+  double loss_sum = 0;  // this epoch so far: summed NLL (nats) and target tokens
   double tokens = 0;
   double train_s = 0;  // seconds spent in training steps this epoch
   double wall_s = 0;   // whole run so far (earlier sessions included)
@@ -76,12 +76,10 @@ class Run {
         valid_(corpus_.valid, cfg.data.eval_batch_size, cfg.data.bptt),
         test_(corpus_.test, cfg.data.eval_batch_size, cfg.data.bptt),
         model_(build_model(cfg, corpus_.vocab.size())),
-        optimizer_(make_optimizer(cfg.train.optimizer,
-                                  static_cast<std::size_t>(model_->parameters().values().size()),
-                                  static_cast<float>(cfg.train.weight_decay),
-                                  static_cast<float>(cfg.train.adam_beta1),
-                                  static_cast<float>(cfg.train.adam_beta2),
-                                  static_cast<float>(cfg.train.adam_eps))),
+        optimizer_(make_optimizer(
+            cfg.train.optimizer, static_cast<std::size_t>(model_->parameters().values().size()),
+            static_cast<float>(cfg.train.weight_decay), static_cast<float>(cfg.train.adam_beta1),
+            static_cast<float>(cfg.train.adam_beta2), static_cast<float>(cfg.train.adam_eps))),
         schedule_(cfg.train.schedule, cfg.train.lr),
         rng_(cfg.seed),
         progress_(opt.run_dir + "/log.txt", opt.live_progress, cfg.log.interval_s) {
@@ -107,7 +105,8 @@ class Run {
     return cfg_.train.max_batches > 0 ? std::min(n, cfg_.train.max_batches) : n;
   }
   float grad_scale(const Window& w) const {
-    const double per = cfg_.train.loss_reduction == "batch_mean" ? w.batch : double(w.batch) * w.len;
+    const double per =
+        cfg_.train.loss_reduction == "batch_mean" ? w.batch : double(w.batch) * w.len;
     return static_cast<float>(1.0 / per);
   }
   double evaluate(const BatchedSplit& split, uint64_t seed_offset);
@@ -153,8 +152,9 @@ void Run::write_histograms(int epoch) {
   const int bins = cfg_.log.histograms.bins;
   Rng rng(cfg_.seed * 7919ULL + static_cast<uint64_t>(epoch));
   for (const auto& w : model_->weights()) {
-    results_->write_histogram(epoch, "weights", w.name, "full",
-                              make_histogram(w.full.data(), static_cast<std::size_t>(w.full.size()), bins));
+    results_->write_histogram(
+        epoch, "weights", w.name, "full",
+        make_histogram(w.full.data(), static_cast<std::size_t>(w.full.size()), bins));
   }
   // Activations as training sees them (dropout, stochastic quantizers sampling) over the first
   // windows of the training split, from a zero state and a generator of their own.
@@ -183,7 +183,8 @@ Checkpoint Run::snapshot() const {
   ck.put("params", model_->parameters().values());
   const auto opt_state = optimizer_->state();
   ck.put("optimizer.count", double(opt_state.size()));
-  for (std::size_t k = 0; k < opt_state.size(); ++k) ck.put("optimizer." + std::to_string(k), opt_state[k]);
+  for (std::size_t k = 0; k < opt_state.size(); ++k)
+    ck.put("optimizer." + std::to_string(k), opt_state[k]);
   ck.put("schedule.lr", schedule_.lr());
   ck.put("schedule.best_valid", schedule_.best_valid());
   std::ostringstream rng;
@@ -276,11 +277,12 @@ RunResult Run::run() {
         return result;
       }
       const double tok_s = pos_.tokens / pos_.train_s;
-      const double remaining = double(batches - pos_.window - 1) + double(epochs - pos_.epoch) * batches;
+      const double remaining =
+          double(batches - pos_.window - 1) + double(epochs - pos_.epoch) * batches;
       progress_.batch({pos_.epoch, epochs, pos_.window + 1, batches, pos_.loss_sum / pos_.tokens,
                        tok_s, remaining * pos_.train_s / (pos_.window + 1)});
-      const bool periodic = cfg_.train.checkpoint_every > 0 &&
-                            (pos_.window + 1) % cfg_.train.checkpoint_every == 0;
+      const bool periodic =
+          cfg_.train.checkpoint_every > 0 && (pos_.window + 1) % cfg_.train.checkpoint_every == 0;
       const bool stop = g_stop_requested || ++session_batches == opt_.stop_after_batches;
       if (periodic || stop) {
         ++pos_.window;  // the checkpoint resumes after this batch
@@ -311,8 +313,8 @@ RunResult Run::run() {
     }
     if (histogram_epoch(cfg_.log.histograms, pos_.epoch, epochs)) write_histograms(pos_.epoch);
     pos_.wall_s = wall_before + seconds_since(session_start);
-    results_->append_epoch({pos_.epoch, lr, train_loss, std::exp(train_loss), valid_ppl,
-                            tokens_per_s, pos_.wall_s});
+    results_->append_epoch(
+        {pos_.epoch, lr, train_loss, std::exp(train_loss), valid_ppl, tokens_per_s, pos_.wall_s});
     pos_.tokens_per_s_sum += tokens_per_s;
     char buf[200];
     std::snprintf(buf, sizeof buf,
@@ -352,7 +354,8 @@ RunResult Run::run() {
     progress_.line(buf);
   }
   progress_.line("results: " + opt_.run_dir);
-  result.best_valid_ppl = pos_.best_valid, result.test_ppl = mean, result.test_ppl_std = std::sqrt(var);
+  result.best_valid_ppl = pos_.best_valid, result.test_ppl = mean,
+  result.test_ppl_std = std::sqrt(var);
   result.epochs_run = epochs;
   result.train_tokens_per_s = pos_.tokens_per_s_sum / epochs;
   return result;

@@ -23,9 +23,9 @@ struct RunResult {
 extern std::atomic<bool> g_stop_requested;
 
 struct TrainerOptions {
-  std::string run_dir;        // exists; config.yaml already written there
-  bool resume = false;        // continue from run_dir/checkpoints/latest.ckpt
-  bool live_progress = false; // a terminal: rewrite one progress line in place
+  std::string run_dir;          // exists; config.yaml already written there
+  bool resume = false;          // continue from run_dir/checkpoints/latest.ckpt
+  bool live_progress = false;   // a terminal: rewrite one progress line in place
   std::string data_root = ".";  // relative data paths resolve here
   // Stop (checkpointed, resumable) after this many training batches in this session, as if
   // interrupted; 0 = never. For time-sliced cluster jobs and the resume tests.

@@ -42,8 +42,10 @@ double tokens_per_second(Step step, int tokens_per_window, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Measure training/evaluation tokens/s of a config's model against this machine's GEMM."};
-  app.set_version_flag("--version", std::string("hitnet-bench ") + kVersion + " (" + kGitRevision + ")");
+  CLI::App app{
+      "Measure training/evaluation tokens/s of a config's model against this machine's GEMM."};
+  app.set_version_flag("--version",
+                       std::string("hitnet-bench ") + kVersion + " (" + kGitRevision + ")");
   std::string config_path, json_path;
   std::vector<std::string> overrides;
   double seconds = 10;
@@ -51,7 +53,8 @@ int main(int argc, char** argv) {
   app.add_option("config", config_path, "YAML config file")->required();
   app.add_option("overrides", overrides, "key=value overrides");
   app.add_option("--seconds", seconds, "seconds per measurement")->check(CLI::PositiveNumber);
-  app.add_option("--gemm", gemm_n, "size n of the n x n x n reference SGEMM")->check(CLI::PositiveNumber);
+  app.add_option("--gemm", gemm_n, "size n of the n x n x n reference SGEMM")
+      ->check(CLI::PositiveNumber);
   app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)");
   app.add_option("--json", json_path, "also write the figures to this JSON file");
   CLI11_PARSE(app, argc, argv);
@@ -106,11 +109,16 @@ int main(int argc, char** argv) {
     std::printf("gemm %dx%dx%d: %.1f GFLOP/s\n", gemm_n, gemm_n, gemm_n, gemm);
     std::printf("ratio to GEMM: %.2f\n", train_gflops / gemm);
     if (!json_path.empty()) {
-      nlohmann::json j = {{"config", config_path},      {"overrides", overrides},
-                          {"threads", threads},         {"gemm_backend", kGemmBackend},
-                          {"train_tokens_per_s", train_tps}, {"eval_tokens_per_s", eval_tps},
-                          {"flops_per_token", flops},   {"train_gflops", train_gflops},
-                          {"gemm_n", gemm_n},           {"gemm_gflops", gemm},
+      nlohmann::json j = {{"config", config_path},
+                          {"overrides", overrides},
+                          {"threads", threads},
+                          {"gemm_backend", kGemmBackend},
+                          {"train_tokens_per_s", train_tps},
+                          {"eval_tokens_per_s", eval_tps},
+                          {"flops_per_token", flops},
+                          {"train_gflops", train_gflops},
+                          {"gemm_n", gemm_n},
+                          {"gemm_gflops", gemm},
                           {"ratio_to_gemm", train_gflops / gemm}};
       std::ofstream(json_path) << j.dump(2) << "\n";
     }

@@ -17,19 +17,23 @@
 using namespace hitnet;
 
 namespace {
-void request_stop(int) { g_stop_requested = true; }
+void request_stop(int) {
+  g_stop_requested = true;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Train one quantized recurrent language model configuration."};
-  app.set_version_flag("--version", std::string("hitnet-run ") + kVersion + " (" + kGitRevision + ")");
+  app.set_version_flag("--version",
+                       std::string("hitnet-run ") + kVersion + " (" + kGitRevision + ")");
   std::string config_path, out_dir, resume_dir;
   std::vector<std::string> overrides;
   int threads = -1;
   long long stop_after = 0;
   bool force = false, print_config = false, list_keys = false;
   app.add_option("config", config_path, "YAML config file (e.g. configs/ptb_lstm_ternary.yaml)");
-  app.add_option("overrides", overrides, "key=value overrides, e.g. train.epochs=2 model.hidden=200");
+  app.add_option("overrides", overrides,
+                 "key=value overrides, e.g. train.epochs=2 model.hidden=200");
   app.add_option("--out", out_dir, "run directory (default: results/runs/<name>_<hash>)");
   app.add_option("--resume", resume_dir, "continue the interrupted run in this directory")
       ->excludes("config");
@@ -39,7 +43,8 @@ int main(int argc, char** argv) {
   app.add_flag("--force", force, "replace a run already in the output directory");
   app.add_flag("--print-config", print_config,
                "print the resolved config and its hash, then exit without training");
-  app.add_flag("--list-keys", list_keys, "list every config key with its default, type and meaning");
+  app.add_flag("--list-keys", list_keys,
+               "list every config key with its default, type and meaning");
   CLI11_PARSE(app, argc, argv);
   if (list_keys) {
     std::cout << describe_keys();
@@ -83,9 +88,12 @@ int main(int argc, char** argv) {
     if (!options.resume) prepare_run_dir(run_dir, cfg, force);
     const RunResult r = train(cfg, options);
     switch (r.status) {
-      case RunStatus::kFinished: return 0;
-      case RunStatus::kDiverged: return 3;
-      case RunStatus::kInterrupted: return 130;
+      case RunStatus::kFinished:
+        return 0;
+      case RunStatus::kDiverged:
+        return 3;
+      case RunStatus::kInterrupted:
+        return 130;
     }
   } catch (const DataError& e) {
     std::cerr << "hitnet-run: data: " << e.what() << "\n";

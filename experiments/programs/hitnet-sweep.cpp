@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
   app.add_option("--jobs,-j", jobs, "points at once (default: cores / threads-per-run)");
   app.add_option("--threads-per-run", threads_per_run,
                  "OpenMP threads in each point (default: cores / jobs)");
-  app.add_flag("--fail-fast", fail_fast, "stop all points (resumably) at the first failure");
+  app.add_flag("--fail-fast", fail_fast,
+               "stop all points (resumably) at the first failure or divergence");
   app.add_option("--collect", collect_dir, "write DIR/results.csv and results.md, then exit");
   app.add_option("--executor", executor, "local or slurm")
       ->check(CLI::IsMember({"local", "slurm"}));
@@ -145,7 +146,9 @@ int main(int argc, char** argv) {
       "--cpus-per-task", slurm.cpus_per_task,
       "slurm: CPUs per task, also each point's threads (default: --threads-per-run, else 1)");
   app.add_option("--throttle", slurm.throttle, "slurm: at most N tasks at once (array %N)");
-  app.add_option("--sbatch-arg", slurm.extra_sbatch_args, "slurm: extra sbatch argument");
+  app.add_option("--sbatch-arg", slurm.extra_sbatch_args,
+                 "slurm: extra sbatch argument, e.g. --sbatch-arg=--account=proj (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--poll-interval", slurm.poll_interval_s, "slurm --wait: seconds between polls");
   CLI11_PARSE(app, argc, argv);
   const bool terminal = isatty(STDOUT_FILENO);

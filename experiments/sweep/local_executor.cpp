@@ -163,14 +163,15 @@ LocalOutcome run_local(SweepIndex& index, const LocalOptions& options) {
         ++it;
         continue;
       }
-      while (drain(r)) {
-      }
+      drain(r);  // what it wrote before exiting; EAGAIN then means nothing is left
       close(r.fd);
       r.log.close();
       PointRecord& rec = *r.record;
       rec.exit_code = exit_code_of(status);
-      rec.status = status_for_exit(rec.exit_code);
       rec.state = inspect_run(rec.dir, rec.point.hash);
+      rec.status = status_for_exit(rec.exit_code);
+      // Exit 0 without a finished run of this config (a stand-in program, a bug) is no result.
+      if (rec.status == "finished" && rec.state.next != NextStep::kNothing) rec.status = "failed";
       const std::string took = format_duration(seconds_since(r.started));
       if (rec.status == "finished") {
         durations.push_back(seconds_since(r.started));
@@ -192,7 +193,7 @@ LocalOutcome run_local(SweepIndex& index, const LocalOptions& options) {
       } else {
         rec.log_tail = tail_of(output_log_of(rec), 15);
         board.event(failure_report(rec));
-        if (options.fail_fast && rec.status != "diverged" && !stopping) {
+        if (options.fail_fast && !stopping) {
           stopping = true;
           board.event("--fail-fast: stopping the other points (resumable)");
           stop_all(SIGINT);

@@ -11,7 +11,7 @@ namespace hitnet {
 struct LocalOptions {
   std::string hitnet_run;  // the program each point runs
   CpuBudget budget;
-  bool fail_fast = false;         // stop every point (resumably) at the first failure
+  bool fail_fast = false;         // stop every point (resumably) at a failure or divergence
   bool terminal = false;          // redraw the status block in place
   double status_interval_s = 30;  // plain status lines this often when not on a terminal
 };

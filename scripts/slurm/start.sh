@@ -39,7 +39,8 @@ if [ ! -f "$dir/munge/munge.key" ]; then
 fi
 munged --force --socket="$dir/munge/munge.socket" --key-file="$dir/munge/munge.key" \
   --pid-file="$dir/munge/munged.pid" --log-file="$dir/log/munged.log" \
-  --seed-file="$dir/munge/munged.seed"
+  --seed-file="$dir/munge/munged.seed" ||
+  { echo "start.sh: munged did not start; $dir/log/munged.log:" >&2; tail -n 20 "$dir/log/munged.log" >&2; exit 1; }
 
 cat > "$dir/slurm.conf" <<CONF
 # Private single-node cluster written by scripts/slurm/start.sh
@@ -87,4 +88,5 @@ for _ in $(seq 1 300); do
 done
 echo "start.sh: the node did not become idle within 30 s (sinfo: '${state:-no answer}')" >&2
 for f in "$dir"/log/*; do echo "--- $f" >&2; tail -n 20 "$f" >&2; done
+bash "$(dirname "$0")/stop.sh" "$dir"  # leave no half-started daemons behind
 exit 1

@@ -123,7 +123,30 @@ t = load_tree(sys.argv[1])
 assert sorted(t["config.seed"]) == [1, 2, 4] and (t["status"] == "finished").all(), t
 PY
 
-echo "== 4. a bad value fails up front"
+echo "== 4. a diverging point"
+# A stand-in hitnet-run: the real one, then the run marked diverged (exit 3) for seed=2 -- the
+# engine's own divergence needs a config that blows up, which takes long to find reliably.
+cat > diverging-run.sh <<SH
+#!/usr/bin/env bash
+"$bin/hitnet-run" "\$@" || exit
+case " \$* " in *" seed=2 "*)
+  out=\$(sed -n 's/.*--out \\(.*\\)/\\1/p' <<< "\$*")
+  sed -i 's/"status": "finished"/"status": "diverged"/' "\$out/summary.json"
+  echo "diverged: non-finite loss (stand-in)"; exit 3 ;;
+esac
+SH
+chmod +x diverging-run.sh
+div_args=("$tiny" seed=1,2 train.epochs=1 --out diverging --jobs 1 --hitnet-run "$work/diverging-run.sh")
+rc=0; "$sweep" "${div_args[@]}" > div.out 2>&1 || rc=$?
+cat div.out
+expect_status 3 "$rc" "sweep with a diverged point"
+grep -q "^DIVERGED point 2 " div.out || fail "the divergence was not reported"
+grep -q "| diverged: non-finite loss (stand-in)" div.out || fail "no log tail for the diverged point"
+rc=0; "$sweep" "${div_args[@]}" > div2.out 2>&1 || rc=$?
+expect_status 3 "$rc" "rerun of a sweep with a diverged point"
+grep -q "2 already done, 0 to run" div2.out || fail "a diverged point (a result) was rerun"
+
+echo "== 5. a bad value fails up front"
 rc=0; "$sweep" "$tiny" seed=1,2 quant.sloping_factor=0.5,abc --out bad > bad.out 2>&1 || rc=$?
 cat bad.out
 expect_status 2 "$rc" "bad sweep"

@@ -77,9 +77,11 @@ assert t["exit_code"][3] == 1
 PY
 
 echo "== 4. the cluster stops"
+pids="$(cat "$cluster"/*.daemon-pid) $(cat "$cluster/munge/munged.pid")"
 stop_cluster
 trap - EXIT
-! sinfo -h > /dev/null 2>&1 || fail "slurmctld still answers after stop.sh"
-for f in "$cluster"/*.daemon-pid; do [ ! -e "$f" ] || fail "$f left behind"; done
+for pid in $pids; do
+  ! kill -0 "$pid" 2> /dev/null || fail "daemon $pid still running after stop.sh"
+done
 rm -rf "$cluster"
 echo "PASS"

@@ -5,8 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/util/did_you_mean.hpp"
 #include "core/config/load.hpp"
+#include "core/util/did_you_mean.hpp"
 
 using namespace hitnet;
 namespace fs = std::filesystem;

@@ -18,7 +18,8 @@ struct Batch {
 Batch random_batch(int steps, int batch, int vocab, Rng& rng) {
   std::uniform_int_distribution<int32_t> token(0, vocab - 1);
   Batch b;
-  for (int k = 0; k < steps * batch; ++k) b.inputs.push_back(token(rng)), b.targets.push_back(token(rng));
+  for (int k = 0; k < steps * batch; ++k)
+    b.inputs.push_back(token(rng)), b.targets.push_back(token(rng));
   return b;
 }
 
@@ -42,14 +43,16 @@ class Scaled : public Quantizer {
   std::string describe() const override { return "0.9x"; }
 };
 
-QuantizerPtr fine(Domain) { return std::make_unique<Scaled>(); }
+QuantizerPtr fine(Domain) {
+  return std::make_unique<Scaled>();
+}
 
 LayerQuant fine_layer(const std::string& cell) {
   LayerQuant lq;
   lq.w_ih = fine(Domain::kWeight), lq.w_hh = fine(Domain::kWeight);
   lq.bias_ih = fine(Domain::kWeight), lq.bias_hh = fine(Domain::kWeight);
-  const std::vector<std::string> sigmoids = cell == "lstm" ? std::vector<std::string>{"i", "f", "o"}
-                                                           : std::vector<std::string>{"r", "z"};
+  const std::vector<std::string> sigmoids =
+      cell == "lstm" ? std::vector<std::string>{"i", "f", "o"} : std::vector<std::string>{"r", "z"};
   for (const auto& g : sigmoids) lq.gates.emplace_back(g, fine(Domain::kUnit));
   for (const auto& g : cell == "lstm" ? std::vector<std::string>{"g", "c", "h"}
                                       : std::vector<std::string>{"n", "h"})
@@ -117,24 +120,46 @@ void check_gradients(const std::string& cell, int layers, float sigmoid_slope, f
 }  // namespace
 
 TEST_CASE("LSTM language model gradients match finite differences", "[gradients]") {
-  SECTION("one layer") { check_gradients("lstm", 1, 1.0f, 1.0f); }
-  SECTION("two layers") { check_gradients("lstm", 2, 1.0f, 1.0f); }
-  SECTION("three layers, tied weights") { check_gradients("lstm", 3, 1.0f, 1.0f, true); }
+  SECTION("one layer") {
+    check_gradients("lstm", 1, 1.0f, 1.0f);
+  }
+  SECTION("two layers") {
+    check_gradients("lstm", 2, 1.0f, 1.0f);
+  }
+  SECTION("three layers, tied weights") {
+    check_gradients("lstm", 3, 1.0f, 1.0f, true);
+  }
 }
 
 TEST_CASE("GRU language model gradients match finite differences", "[gradients]") {
-  SECTION("one layer") { check_gradients("gru", 1, 1.0f, 1.0f); }
-  SECTION("two layers") { check_gradients("gru", 2, 1.0f, 1.0f); }
-  SECTION("three layers, tied weights") { check_gradients("gru", 3, 1.0f, 1.0f, true); }
+  SECTION("one layer") {
+    check_gradients("gru", 1, 1.0f, 1.0f);
+  }
+  SECTION("two layers") {
+    check_gradients("gru", 2, 1.0f, 1.0f);
+  }
+  SECTION("three layers, tied weights") {
+    check_gradients("gru", 3, 1.0f, 1.0f, true);
+  }
 }
 
 TEST_CASE("gradients with sloping factors other than 1", "[gradients][quant]") {
-  SECTION("LSTM, steep sigmoid and tanh") { check_gradients("lstm", 2, 0.5f, 0.7f); }
-  SECTION("LSTM, flat") { check_gradients("lstm", 1, 2.0f, 1.5f); }
-  SECTION("GRU, steep sigmoid and tanh") { check_gradients("gru", 2, 0.5f, 0.7f); }
+  SECTION("LSTM, steep sigmoid and tanh") {
+    check_gradients("lstm", 2, 0.5f, 0.7f);
+  }
+  SECTION("LSTM, flat") {
+    check_gradients("lstm", 1, 2.0f, 1.5f);
+  }
+  SECTION("GRU, steep sigmoid and tanh") {
+    check_gradients("gru", 2, 0.5f, 0.7f);
+  }
 }
 
 TEST_CASE("gradients through the quantized path", "[gradients][quant]") {
-  SECTION("LSTM") { check_gradients("lstm", 2, 0.7f, 0.8f, false, true); }
-  SECTION("GRU") { check_gradients("gru", 2, 0.7f, 0.8f, false, true); }
+  SECTION("LSTM") {
+    check_gradients("lstm", 2, 0.7f, 0.8f, false, true);
+  }
+  SECTION("GRU") {
+    check_gradients("gru", 2, 0.7f, 0.8f, false, true);
+  }
 }

@@ -1,8 +1,8 @@
 // The quantized LSTM and GRU forward passes against their equations, computed by hand with
 // plain loops on a hand-sized example: TTQ weights (threshold and scale worked out here), 2-bit
 // uniform gates, sloping factors other than 1.
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 
@@ -33,8 +33,12 @@ float uniform2(float x, float lo, float hi) {
   const float step = (hi - lo) / 3.0f;
   return lo + std::nearbyint((std::clamp(x, lo, hi) - lo) / step) * step;
 }
-float sigmoid_q(float a, float slope) { return uniform2(1.0f / (1.0f + std::exp(-a / slope)), 0, 1); }
-float tanh_q(float a, float slope) { return uniform2(std::tanh(a / slope), -1, 1); }
+float sigmoid_q(float a, float slope) {
+  return uniform2(1.0f / (1.0f + std::exp(-a / slope)), 0, 1);
+}
+float tanh_q(float a, float slope) {
+  return uniform2(std::tanh(a / slope), -1, 1);
+}
 
 QuantizerPtr quantizer(const std::string& method, Domain domain) {
   QuantSpec spec;
@@ -67,7 +71,8 @@ TEST_CASE("quantized LSTM forward equals its equations", "[quant][cells]") {
   LayerQuant lq;
   lq.w_ih = quantizer("ttq", Domain::kWeight);
   lq.w_hh = quantizer("ttq", Domain::kWeight);
-  for (const char* g : {"i", "f", "o"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kUnit));
+  for (const char* g : {"i", "f", "o"})
+    lq.gates.emplace_back(g, quantizer("uniform", Domain::kUnit));
   for (const char* g : {"g", "c"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kSigned));
   lq.sigmoid_slope = ls, lq.tanh_slope = lt;
   ParameterStore store;

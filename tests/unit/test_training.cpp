@@ -75,8 +75,8 @@ TEST_CASE("runs are deterministic for a seed and thread count", "[training]") {
   const RunResult b = run_in(fresh_dir("determinism_b"), cfg);
   CHECK(a.best_valid_ppl == b.best_valid_ppl);
   CHECK(a.test_ppl == b.test_ppl);
-  const RunResult c = run_in(fresh_dir("determinism_c"), tiny({"model.dropout=0.3", "train.epochs=2",
-                                                                "threads=2", "seed=2"}));
+  const RunResult c = run_in(fresh_dir("determinism_c"),
+                             tiny({"model.dropout=0.3", "train.epochs=2", "threads=2", "seed=2"}));
   CHECK(c.test_ppl != a.test_ppl);
 }
 
