@@ -120,7 +120,11 @@ std::string to_yaml(const Config& cfg) {
 
 std::string config_hash(const Config& cfg) {
   const std::string canonical =
-      dump(cfg, [](const std::string& key) { return key != "name" && key.rfind("log.", 0) != 0; });
+      dump(cfg, [](const std::string& key) {
+        // threads: results are deterministic per thread count but the same model and numbers up
+        // to float rounding; leaving it out lets a sweep match a run made with other threads.
+        return key != "name" && key != "threads" && key.rfind("log.", 0) != 0;
+      });
   return sha256_hex(canonical).substr(0, 12);
 }
 

@@ -28,7 +28,8 @@ Config parse_config(const std::string& yaml_text, const std::string& source,
 std::string to_yaml(const Config& cfg);
 
 // 12 hex digits of sha256 over the canonical YAML of everything that can change results
-// (all keys except `name` and log.*). Equal configs, equal hashes; used by sweeps to match runs.
+// (all keys except `name`, `threads` and log.*). Equal configs, equal hashes; used by sweeps
+// to match runs.
 std::string config_hash(const Config& cfg);
 
 // Every key with its default, type, allowed values and a one-line doc (for --help texts).

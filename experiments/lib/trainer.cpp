@@ -302,6 +302,14 @@ RunResult Run::run() {
     const double train_loss = pos_.loss_sum / pos_.tokens;
     const double tokens_per_s = pos_.tokens / pos_.train_s;
     const double valid_ppl = evaluate(valid_, uint64_t(pos_.epoch));
+    if (!std::isfinite(valid_ppl)) {
+      progress_.line("diverged: validation perplexity is " + std::to_string(valid_ppl) +
+                     " after epoch " + std::to_string(pos_.epoch));
+      results_->finish(final, "diverged");
+      write_summary("diverged", final);
+      result.status = RunStatus::kDiverged;
+      return result;
+    }
     schedule_.end_epoch(pos_.epoch, valid_ppl);
     if (pos_.best_epoch == 0 || valid_ppl < pos_.best_valid) {
       pos_.best_epoch = pos_.epoch, pos_.best_valid = valid_ppl;

@@ -22,7 +22,7 @@ RunState inspect_run(const std::string& dir, const std::string& expected_hash) {
   }
   if (fs::exists(dir + "/config.yaml")) {
     try {
-      s.hash = point_hash(load_config(dir + "/config.yaml"));
+      s.hash = config_hash(load_config(dir + "/config.yaml"));
     } catch (const ConfigError&) {
       s.hash.clear();  // unreadable: treated as a stranger's run and restarted
     }

@@ -12,7 +12,7 @@ struct RunState {
   std::string status;           // summary.json's status; "" when there is no summary
   bool has_checkpoint = false;  // checkpoints/latest.ckpt
   bool holds_run = false;       // summary.json or checkpoints/ exist: a new start needs --force
-  std::string hash;             // point_hash of its config.yaml; "" when none or unreadable
+  std::string hash;             // config_hash of its config.yaml; "" when none or unreadable
   nlohmann::json summary;       // summary.json, or null
   NextStep next = NextStep::kStart;
 };

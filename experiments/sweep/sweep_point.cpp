@@ -87,12 +87,6 @@ std::string resolved_value(const Config& cfg, const std::string& key) {
 
 }  // namespace
 
-std::string point_hash(const Config& cfg) {
-  Config normalized = cfg;
-  normalized.threads = 0;
-  return config_hash(normalized);
-}
-
 std::string describe(const Assignment& assignment) {
   std::string out;
   for (const auto& kv : assignment) out += (out.empty() ? "" : " ") + override_text(kv);
@@ -136,7 +130,7 @@ std::vector<SweepPoint> resolve_points(const SweepSpec& spec) {
     for (const std::string& key : keys)
       p.varied.emplace_back(key,
                             effective.count(key) ? effective[key] : resolved_value(p.config, key));
-    p.hash = point_hash(p.config);
+    p.hash = config_hash(p.config);
     // Named by the varied keys the point sets itself: an explicit point that changes the data
     // is named by that, not by every other point's defaults.
     Assignment named;

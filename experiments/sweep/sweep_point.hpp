@@ -14,14 +14,10 @@ struct SweepPoint {
   Assignment overrides;  // applied to the base config, in order
   Assignment varied;     // the varied keys' values in this point (names and table columns)
   Config config;
-  std::string hash;  // point_hash(config)
+  std::string hash;  // config_hash(config) (which leaves out threads)
   std::string name;  // run directory name: varied keys and values, then the hash
 };
 
-// config_hash() of the config with `threads` cleared: how many OpenMP threads a run used is
-// a property of the machine, not of the experiment, so changing --threads-per-run between
-// invocations must not make a finished point look new.
-std::string point_hash(const Config& cfg);
 
 // Expands the spec and loads every point's config. Throws SweepError listing every bad point
 // with its number, its varied values and the config loader's message (file, key, expectation)

@@ -62,10 +62,10 @@ LayerQuant fine_layer(const std::string& cell) {
 }
 
 void check_gradients(const std::string& cell, int layers, float sigmoid_slope, float tanh_slope,
-                     bool tie = false, bool quantized = false) {
+                     bool tie = false, bool quantized = false, float dropout = 0.0f) {
   ModelShape shape;
   shape.cell = cell, shape.vocab = 11, shape.embedding = 6, shape.hidden = tie ? 6 : 5;
-  shape.layers = layers, shape.dropout = 0.0f, shape.tie_weights = tie;
+  shape.layers = layers, shape.dropout = dropout, shape.tie_weights = tie;
   ModelQuant quant;
   for (int l = 0; l < layers; ++l) {
     LayerQuant lq = quantized ? fine_layer(cell) : LayerQuant{};
@@ -162,4 +162,11 @@ TEST_CASE("gradients through the quantized path", "[gradients][quant]") {
   SECTION("GRU") {
     check_gradients("gru", 2, 0.7f, 0.8f, false, true);
   }
+}
+
+TEST_CASE("gradients with dropout (the same mask in every evaluation)", "[gradients]") {
+  // loss_at() reseeds the generator, so every finite-difference evaluation draws the same
+  // dropout masks and the loss stays a smooth function of the parameters.
+  SECTION("LSTM") { check_gradients("lstm", 2, 1.0f, 1.0f, false, false, 0.3f); }
+  SECTION("GRU") { check_gradients("gru", 2, 1.0f, 1.0f, false, false, 0.3f); }
 }

@@ -111,7 +111,7 @@ TEST_CASE("points are named by their varied keys and hashed by config", "[sweep]
   CHECK(points[0].hash.size() == 12);
   // The hash is the config's (threads aside), so the same config from another sweep matches.
   Config same = load_config(kTiny, {"seed=1", "quant.sloping_factor=0.5", "threads=2"});
-  CHECK(point_hash(same) == points[0].hash);
+  CHECK(config_hash(same) == points[0].hash);
   CHECK(points[0].hash != points[1].hash);
   // Keys with the same last part keep enough of their path to stay apart; values are made
   // file-name safe.
