@@ -111,7 +111,10 @@ class Run {
   }
   double evaluate(const BatchedSplit& split, uint64_t seed_offset);
   void write_histograms(int epoch);
-  Checkpoint snapshot() const;
+  // A checkpoint that resumes at `at` (the next batch to train).
+  Checkpoint snapshot(const Position& at) const;
+  // Ends the run as diverged: says why, marks the results and summary.
+  RunResult diverge(const std::string& why, const FinalMetrics& final);
   void restore(const Checkpoint& ck);
   void write_summary(const std::string& status, const FinalMetrics& f);
 
@@ -176,7 +179,7 @@ void Run::write_histograms(int epoch) {
     results_->write_histogram(epoch, "activations", key.first, key.second, acc.histogram(bins));
 }
 
-Checkpoint Run::snapshot() const {
+Checkpoint Run::snapshot(const Position& at) const {
   Checkpoint ck;
   ck.put("config_hash", info_.config_hash);
   ck.put("started", info_.started);
@@ -194,15 +197,15 @@ Checkpoint Run::snapshot() const {
     ck.put("state.h." + std::to_string(l), Vector(state_[l].h.reshaped()));
     ck.put("state.c." + std::to_string(l), Vector(state_[l].c.reshaped()));
   }
-  ck.put("pos.epoch", double(pos_.epoch));
-  ck.put("pos.window", double(pos_.window));
-  ck.put("pos.loss_sum", pos_.loss_sum);
-  ck.put("pos.tokens", pos_.tokens);
-  ck.put("pos.train_s", pos_.train_s);
-  ck.put("pos.wall_s", pos_.wall_s);
-  ck.put("pos.best_epoch", double(pos_.best_epoch));
-  ck.put("pos.best_valid", pos_.best_valid);
-  ck.put("pos.tokens_per_s_sum", pos_.tokens_per_s_sum);
+  ck.put("pos.epoch", double(at.epoch));
+  ck.put("pos.window", double(at.window));
+  ck.put("pos.loss_sum", at.loss_sum);
+  ck.put("pos.tokens", at.tokens);
+  ck.put("pos.train_s", at.train_s);
+  ck.put("pos.wall_s", at.wall_s);
+  ck.put("pos.best_epoch", double(at.best_epoch));
+  ck.put("pos.best_valid", at.best_valid);
+  ck.put("pos.tokens_per_s_sum", at.tokens_per_s_sum);
   return ck;
 }
 
@@ -249,6 +252,15 @@ void Run::write_summary(const std::string& status, const FinalMetrics& f) {
   write_summary_json(opt_.run_dir + "/summary.json", s);
 }
 
+RunResult Run::diverge(const std::string& why, const FinalMetrics& final) {
+  progress_.line("diverged: " + why);
+  results_->finish(final, "diverged");
+  write_summary("diverged", final);
+  RunResult result;
+  result.status = RunStatus::kDiverged;
+  return result;
+}
+
 RunResult Run::run() {
   const int epochs = cfg_.train.epochs, batches = batches_per_epoch();
   const auto session_start = Clock::now();
@@ -268,14 +280,10 @@ RunResult Run::run() {
       pos_.train_s += seconds_since(t0);
       pos_.loss_sum += nll;
       pos_.tokens += double(w.len) * w.batch;
-      if (!std::isfinite(nll)) {
-        progress_.line("diverged: non-finite loss at epoch " + std::to_string(pos_.epoch) +
-                       ", batch " + std::to_string(pos_.window + 1));
-        results_->finish(final, "diverged");
-        write_summary("diverged", final);
-        result.status = RunStatus::kDiverged;
-        return result;
-      }
+      if (!std::isfinite(nll))
+        return diverge("non-finite loss at epoch " + std::to_string(pos_.epoch) + ", batch " +
+                           std::to_string(pos_.window + 1),
+                       final);
       const double tok_s = pos_.tokens / pos_.train_s;
       const double remaining =
           double(batches - pos_.window - 1) + double(epochs - pos_.epoch) * batches;
@@ -285,10 +293,10 @@ RunResult Run::run() {
           cfg_.train.checkpoint_every > 0 && (pos_.window + 1) % cfg_.train.checkpoint_every == 0;
       const bool stop = g_stop_requested || ++session_batches == opt_.stop_after_batches;
       if (periodic || stop) {
-        ++pos_.window;  // the checkpoint resumes after this batch
         pos_.wall_s = wall_before + seconds_since(session_start);
-        snapshot().save(ckpt_dir_ + "/latest.ckpt");
-        --pos_.window;
+        Position next = pos_;
+        ++next.window;  // resume after this batch
+        snapshot(next).save(ckpt_dir_ + "/latest.ckpt");
       }
       if (stop) {
         progress_.line("interrupted: checkpoint written, continue with hitnet-run --resume " +
@@ -302,14 +310,10 @@ RunResult Run::run() {
     const double train_loss = pos_.loss_sum / pos_.tokens;
     const double tokens_per_s = pos_.tokens / pos_.train_s;
     const double valid_ppl = evaluate(valid_, uint64_t(pos_.epoch));
-    if (!std::isfinite(valid_ppl)) {
-      progress_.line("diverged: validation perplexity is " + std::to_string(valid_ppl) +
-                     " after epoch " + std::to_string(pos_.epoch));
-      results_->finish(final, "diverged");
-      write_summary("diverged", final);
-      result.status = RunStatus::kDiverged;
-      return result;
-    }
+    if (!std::isfinite(valid_ppl))
+      return diverge("validation perplexity is " + std::to_string(valid_ppl) + " after epoch " +
+                         std::to_string(pos_.epoch),
+                     final);
     schedule_.end_epoch(pos_.epoch, valid_ppl);
     if (pos_.best_epoch == 0 || valid_ppl < pos_.best_valid) {
       pos_.best_epoch = pos_.epoch, pos_.best_valid = valid_ppl;
@@ -333,10 +337,9 @@ RunResult Run::run() {
 
     final.best_valid_ppl = pos_.best_valid, final.epochs_run = pos_.epoch;
     pos_.loss_sum = pos_.tokens = pos_.train_s = 0;
-    // The next epoch starts at its first window; save that position.
-    ++pos_.epoch, pos_.window = 0;
-    snapshot().save(ckpt_dir_ + "/latest.ckpt");
-    --pos_.epoch;
+    Position next = pos_;  // resume at the first window of the next epoch
+    ++next.epoch, next.window = 0;
+    snapshot(next).save(ckpt_dir_ + "/latest.ckpt");
     write_summary("running", final);
   }
 
