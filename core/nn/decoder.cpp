@@ -9,8 +9,8 @@ Decoder::Decoder(ParameterStore& store, int vocab, int hidden, int tied_weight,
       bias_(store.declare("decoder.bias", vocab, 1)),
       wq_(std::move(weight_quant)) {}
 
-void Decoder::quantize_weights(Rng& rng, bool training) {
-  wq_.apply(store_.value(weight_), rng, training);
+void Decoder::quantize_weights(Rng& rng, const Pass& pass) {
+  wq_.apply(store_.value(weight_), rng, pass);
 }
 
 void Decoder::forward(const Eigen::Ref<const Matrix>& h, Matrix& logits) const {

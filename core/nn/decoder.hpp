@@ -10,7 +10,7 @@ class Decoder {
  public:
   // weight < 0 declares a new weight; otherwise uses that tensor (tied to the embedding).
   Decoder(ParameterStore& store, int vocab, int hidden, int tied_weight, QuantizerPtr weight_quant);
-  void quantize_weights(Rng& rng, bool training);  // once per batch
+  void quantize_weights(Rng& rng, const Pass& pass);  // once per batch
   void forward(const Eigen::Ref<const Matrix>& h, Matrix& logits) const;
   // param grads += ; d_h = Q(W)^T d_logits
   void backward(const Eigen::Ref<const Matrix>& h, const Matrix& d_logits, Matrix& d_h);

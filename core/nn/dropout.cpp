@@ -2,8 +2,8 @@
 
 namespace hitnet {
 
-void Dropout::forward(Matrix& x, Rng& rng, bool training) {
-  applied_ = training && p_ > 0.0f;
+void Dropout::forward(Matrix& x, Rng& rng, const Pass& pass) {
+  applied_ = pass.training && p_ > 0.0f;
   if (!applied_) return;
   // Each 64-bit draw gives two 32-bit uniforms: a value is kept when its uniform is at or
   // above p·2^32. Half the generator calls of one draw per value, same distribution.

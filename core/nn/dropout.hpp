@@ -1,6 +1,7 @@
 #pragma once
 // Inverted dropout: in training, keep each value with probability 1-p and scale it by 1/(1-p);
 // in evaluation, identity. Used on non-recurrent connections only (Zaremba et al. 2014).
+#include "core/nn/pass.hpp"
 #include "core/nn/tensor.hpp"
 
 namespace hitnet {
@@ -8,8 +9,8 @@ namespace hitnet {
 class Dropout {
  public:
   explicit Dropout(float p) : p_(p) {}
-  void forward(Matrix& x, Rng& rng, bool training);  // in place
-  void backward(Matrix& d) const;                    // in place
+  void forward(Matrix& x, Rng& rng, const Pass& pass);  // in place
+  void backward(Matrix& d) const;                       // in place
   float rate() const { return p_; }
 
  private:

@@ -17,12 +17,12 @@ struct GateQuant {
 // may be the same matrix (in-place). Must only be called when gq.active().
 void quantize_rows(const GateQuant& gq, Eigen::Ref<const Matrix> post, Eigen::Ref<Matrix> quantized,
                    Eigen::Ref<Matrix> mask, Eigen::Index row, Eigen::Index n, Matrix& scratch,
-                   Rng& rng, bool training);
+                   Rng& rng, const Pass& pass);
 
 // The same for one gate block of a layer whose gates are quantized as a whole: an inactive
 // gate's rows are copied unchanged with a mask of ones.
 void quantize_gate(const GateQuant& gq, Eigen::Ref<const Matrix> post, Eigen::Ref<Matrix> quantized,
                    Eigen::Ref<Matrix> mask, Eigen::Index row, Eigen::Index n, Matrix& scratch,
-                   Rng& rng, bool training);
+                   Rng& rng, const Pass& pass);
 
 }  // namespace hitnet

@@ -29,15 +29,15 @@ LayerState Gru::initial_state(int batch) const {
   return {Matrix::Zero(hidden_, batch), Matrix()};
 }
 
-void Gru::quantize_weights(Rng& rng, bool training) {
-  w_ih_q_.apply(store_.value(w_ih_), rng, training);
-  w_hh_q_.apply(store_.value(w_hh_), rng, training);
-  b_ih_q_.apply(store_.value(b_ih_), rng, training);
-  b_hh_q_.apply(store_.value(b_hh_), rng, training);
+void Gru::quantize_weights(Rng& rng, const Pass& pass) {
+  w_ih_q_.apply(store_.value(w_ih_), rng, pass);
+  w_hh_q_.apply(store_.value(w_hh_), rng, pass);
+  b_ih_q_.apply(store_.value(b_ih_), rng, pass);
+  b_hh_q_.apply(store_.value(b_hh_), rng, pass);
 }
 
 void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state,
-                  Rng& rng, bool training) {
+                  Rng& rng, const Pass& pass) {
   const Eigen::Index H = hidden_, B = batch, TB = Eigen::Index(steps) * batch;
   steps_ = steps, batch_ = batch;
 
@@ -68,21 +68,21 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
     if (quantized_gates_)
       for (int g : {kR, kZ})
         quantize_gate(gate_quant_[g], s, gates, gates_mask_.middleCols(col, B), g * H, H, scratch_,
-                      rng, training);
+                      rng, pass);
     recurrent_n_.middleCols(col, B) = recurrent_.bottomRows(H);
     a.bottomRows(H).array() +=
         gates.middleRows(kR * H, H).array() * recurrent_.bottomRows(H).array();
     s.bottomRows(H) = (inv_tanh_slope_ * a.bottomRows(H).array()).tanh();
     if (quantized_gates_)
       quantize_gate(gate_quant_[kN], s, gates, gates_mask_.middleCols(col, B), kN * H, H, scratch_,
-                    rng, training);
+                    rng, pass);
 
     const auto z = gates.middleRows(kZ * H, H).array(), n = gates.middleRows(kN * H, H).array();
     auto h = hiddens_.middleCols(col + B, B);
     h = (1.0f - z) * n + z * hiddens_.middleCols(col, B).array();
     if (hidden_quant_.active())
       quantize_rows(hidden_quant_, h, h, hidden_mask_.middleCols(col, B), 0, H, scratch_, rng,
-                    training);
+                    pass);
   }
   state.h = hiddens_.rightCols(B);
 }

@@ -20,9 +20,9 @@ class Gru : public RecurrentLayer {
   std::string name() const override { return name_; }
   int hidden() const override { return hidden_; }
   LayerState initial_state(int batch) const override;
-  void quantize_weights(Rng& rng, bool training) override;
+  void quantize_weights(Rng& rng, const Pass& pass) override;
   void forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state, Rng& rng,
-               bool training) override;
+               const Pass& pass) override;
   Eigen::Ref<const Matrix> output() const override;
   void backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matrix& d_x) override;
   std::vector<std::pair<int, const QuantizedTensor*>> weights() const override;

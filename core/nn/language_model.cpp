@@ -16,6 +16,15 @@ LanguageModel::LanguageModel(const ModelShape& shape, ModelQuant quant)
   if (shape.tie_weights && shape.embedding != shape.hidden)
     throw std::invalid_argument("tied weights need embedding size == hidden size");
   quant.layers.resize(static_cast<std::size_t>(shape.layers));
+  auto note = [this](const QuantizerPtr& q) {
+    stochastic_ = stochastic_ || (q && q->stochastic());
+    samples_at_eval_ = samples_at_eval_ || (q && q->samples_at_eval());
+  };
+  note(embedding_quant_.quantizer()), note(decoder_.quantized_weight().quantizer());
+  for (const auto& lq : quant.layers) {
+    for (const auto* q : {&lq.w_ih, &lq.w_hh, &lq.bias_ih, &lq.bias_hh}) note(*q);
+    for (const auto& [gate, q] : lq.gates) note(q);
+  }
   for (int l = 0; l < shape.layers; ++l) {
     const int input = l == 0 ? shape.embedding : shape.hidden;
     auto& lq = quant.layers[static_cast<std::size_t>(l)];
@@ -42,26 +51,26 @@ ModelState LanguageModel::initial_state(int batch) const {
   return state;
 }
 
-void LanguageModel::forward(const Window& w, ModelState& state, Rng& rng, bool training) {
+void LanguageModel::forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass) {
   const int n = w.len * w.batch;
   embedding_.forward(w.inputs, n, embedded_);
   embedding_quant_.apply(ConstMatrixMap(embedded_.data(), embedded_.rows(), embedded_.cols()), rng,
-                         training);
+                         pass);
   inputs_[0] = embedding_quant_.values();
-  dropouts_[0].forward(inputs_[0], rng, training);
+  dropouts_[0].forward(inputs_[0], rng, pass);
   for (std::size_t l = 0; l < layers_.size(); ++l) {
-    layers_[l]->quantize_weights(rng, training);
-    layers_[l]->forward(inputs_[l], w.len, w.batch, state[l], rng, training);
+    layers_[l]->quantize_weights(rng, pass);
+    layers_[l]->forward(inputs_[l], w.len, w.batch, state[l], rng, pass);
     inputs_[l + 1] = layers_[l]->output();
-    dropouts_[l + 1].forward(inputs_[l + 1], rng, training);
+    dropouts_[l + 1].forward(inputs_[l + 1], rng, pass);
   }
-  decoder_.quantize_weights(rng, training);
+  decoder_.quantize_weights(rng, pass);
   decoder_.forward(inputs_.back(), logits_);
 }
 
 double LanguageModel::forward_backward(const Window& w, ModelState& state, Rng& rng,
                                        float grad_scale) {
-  forward(w, state, rng, true);
+  forward(w, state, rng, Pass::train());
   const double loss = softmax_cross_entropy(logits_, w.targets, grad_scale);
 
   decoder_.backward(inputs_.back(), logits_, grad_);
@@ -76,8 +85,8 @@ double LanguageModel::forward_backward(const Window& w, ModelState& state, Rng& 
   return loss;
 }
 
-double LanguageModel::evaluate(const Window& w, ModelState& state, Rng& rng) {
-  forward(w, state, rng, false);
+double LanguageModel::evaluate(const Window& w, ModelState& state, Rng& rng, const Pass& pass) {
+  forward(w, state, rng, pass);
   return softmax_cross_entropy(logits_, w.targets, 0.0f);
 }
 

@@ -43,11 +43,13 @@ class LanguageModel {
   // Summed negative log-likelihood (nats) of the window's targets. With training set, also
   // accumulates the gradients of (loss * grad_scale) into parameters().grads().
   double forward_backward(const Window& w, ModelState& state, Rng& rng, float grad_scale);
-  // Forward only (dropout off, quantizers in evaluation mode).
-  double evaluate(const Window& w, ModelState& state, Rng& rng);
+  // Forward only (dropout off, quantizers in evaluation mode: each its configured one, or the
+  // pass's override).
+  double evaluate(const Window& w, ModelState& state, Rng& rng,
+                  const Pass& pass = Pass::evaluate());
   // Forward only, in training or evaluation mode (for activation histograms).
-  void forward_only(const Window& w, ModelState& state, Rng& rng, bool training) {
-    forward(w, state, rng, training);
+  void forward_only(const Window& w, ModelState& state, Rng& rng, const Pass& pass) {
+    forward(w, state, rng, pass);
   }
 
   // Histogram access: weight tensors with their quantized values, activations through a tap.
@@ -58,13 +60,18 @@ class LanguageModel {
   };
   std::vector<WeightView> weights() const;
   void report_activations(ActivationTap& tap) const;
+  // Whether any quantizer draws random numbers (in training), and whether any does at
+  // evaluation in its configured mode (then one evaluation pass is one draw of the noise).
+  bool stochastic() const { return stochastic_; }
+  bool samples_at_eval() const { return samples_at_eval_; }
   // FLOPs per token of a training step (forward + backward), counting multiply-adds as two.
   double train_flops_per_token() const;
 
  private:
-  void forward(const Window& w, ModelState& state, Rng& rng, bool training);
+  void forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass);
 
   ModelShape shape_;
+  bool stochastic_ = false, samples_at_eval_ = false;
   ParameterStore params_;
   Embedding embedding_;
   QuantizedTensor embedding_quant_;

@@ -30,14 +30,14 @@ LayerState Lstm::initial_state(int batch) const {
   return {Matrix::Zero(hidden_, batch), Matrix::Zero(hidden_, batch)};
 }
 
-void Lstm::quantize_weights(Rng& rng, bool training) {
-  w_ih_q_.apply(store_.value(w_ih_), rng, training);
-  w_hh_q_.apply(store_.value(w_hh_), rng, training);
-  b_q_.apply(store_.value(b_), rng, training);
+void Lstm::quantize_weights(Rng& rng, const Pass& pass) {
+  w_ih_q_.apply(store_.value(w_ih_), rng, pass);
+  w_hh_q_.apply(store_.value(w_hh_), rng, pass);
+  b_q_.apply(store_.value(b_), rng, pass);
 }
 
 void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state,
-                   Rng& rng, bool training) {
+                   Rng& rng, const Pass& pass) {
   const Eigen::Index H = hidden_, B = batch, TB = Eigen::Index(steps) * batch;
   steps_ = steps, batch_ = batch;
 
@@ -66,7 +66,7 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
     if (quantized_gates_)
       for (int g = 0; g < 4; ++g)
         quantize_gate(gate_quant_[g], s, gates_q_.middleCols(col, B),
-                      gates_mask_.middleCols(col, B), g * H, H, scratch_, rng, training);
+                      gates_mask_.middleCols(col, B), g * H, H, scratch_, rng, pass);
     const auto gates = quantized_gates_ ? gates_q_.middleCols(col, B) : post_.middleCols(col, B);
     const auto i = gates.middleRows(kI * H, H).array(), f = gates.middleRows(kF * H, H).array(),
                o = gates.middleRows(kO * H, H).array(), g = gates.middleRows(kG * H, H).array();
@@ -74,22 +74,21 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
     auto c = cells_.middleCols(col + B, B);
     c = f * cells_.middleCols(col, B).array() + i * g;
     if (cell_quant_.active())
-      quantize_rows(cell_quant_, c, c, cell_mask_.middleCols(col, B), 0, H, scratch_, rng,
-                    training);
+      quantize_rows(cell_quant_, c, c, cell_mask_.middleCols(col, B), 0, H, scratch_, rng, pass);
 
     auto m = cell_tanh_.middleCols(col, B);
     m = (inv_tanh_slope_ * c.array()).tanh();
     auto h = hiddens_.middleCols(col + B, B);
     if (cell_tanh_quant_.active()) {
       quantize_rows(cell_tanh_quant_, m, cell_tanh_quantized_.middleCols(col, B),
-                    cell_tanh_mask_.middleCols(col, B), 0, H, scratch_, rng, training);
+                    cell_tanh_mask_.middleCols(col, B), 0, H, scratch_, rng, pass);
       h = o * cell_tanh_quantized_.middleCols(col, B).array();
     } else {
       h = o * m.array();
     }
     if (hidden_quant_.active())
       quantize_rows(hidden_quant_, h, h, hidden_mask_.middleCols(col, B), 0, H, scratch_, rng,
-                    training);
+                    pass);
   }
   state.h = hiddens_.rightCols(B);
   state.c = cells_.rightCols(B);

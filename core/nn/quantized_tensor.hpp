@@ -14,18 +14,19 @@ class QuantizedTensor {
   explicit QuantizedTensor(QuantizerPtr q) : quantizer_(std::move(q)) {}
 
   bool active() const { return quantizer_ && !quantizer_->identity(); }
+  const QuantizerPtr& quantizer() const { return quantizer_; }
 
-  void apply(ConstMatrixMap w, Rng& rng, bool training) {
+  void apply(ConstMatrixMap w, Rng& rng, const Pass& pass) {
     source_ = w.data(), rows_ = w.rows(), cols_ = w.cols();
     if (!active()) return;
     quantized_.resize(rows_, cols_);
     mask_.resize(rows_, cols_);
     quantizer_->apply(w.data(), quantized_.data(), mask_.data(), static_cast<std::size_t>(w.size()),
-                      rng, training);
+                      rng, pass);
   }
 
-  void apply(MatrixMap w, Rng& rng, bool training) {
-    apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, training);
+  void apply(MatrixMap w, Rng& rng, const Pass& pass) {
+    apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, pass);
   }
 
   // Q(W) as of the last apply().

@@ -36,10 +36,10 @@ class RecurrentLayer {
   virtual LayerState initial_state(int batch) const = 0;  // zeros
 
   // Computes Q(W) for the window (once per batch, not per step).
-  virtual void quantize_weights(Rng& rng, bool training) = 0;
+  virtual void quantize_weights(Rng& rng, const Pass& pass) = 0;
   // x: (input x T*B), column t*B + b. Updates `state` to the last step's state.
   virtual void forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state,
-                       Rng& rng, bool training) = 0;
+                       Rng& rng, const Pass& pass) = 0;
   virtual Eigen::Ref<const Matrix> output() const = 0;  // (hidden x T*B)
   // d_out: dL/d output; accumulates parameter gradients; d_x = dL/dx (input x T*B).
   virtual void backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matrix& d_x) = 0;

@@ -66,7 +66,8 @@ class AlternatingQuantizer final : public Quantizer {
         domain_(domain),
         clip_(spec.clip_grad) {}
 
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     write_domain_mask(x, mask, n, domain_, clip_);
     if (n == 0) return;
     const ValueRange range = domain_range(domain_);

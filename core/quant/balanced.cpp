@@ -36,7 +36,8 @@ class BalancedQuantizer final : public Quantizer {
       grid_[i] = domain == Domain::kUnit ? i / top : -1.0 + 2.0 * i / top;
   }
 
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     write_domain_mask(x, mask, n, domain_, clip_);
     if (n == 0) return;
     const ValueRange range = domain_range(domain_);

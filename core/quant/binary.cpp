@@ -17,7 +17,8 @@ class BinaryQuantizer final : public Quantizer {
   BinaryQuantizer(const QuantSpec& spec, Domain domain)
       : domain_(domain), scale_(spec.scale), clip_(spec.clip_grad) {}
 
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     const ValueRange window =
         domain_ == Domain::kUnit ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
     write_range_mask(x, mask, n, window, clip_);

@@ -2,7 +2,7 @@
 //   q = sign(x) with probability min(|x|, 1), else 0     so E[q] = x for |x| <= 1.
 // Sigmoid outputs: q = 1 with probability clamp(x, 0, 1), else 0. Weights are treated like tanh
 // outputs (unscaled, clamped to [-1, 1]).
-// Evaluation (`eval`): sample (draw as in training), expectation (q = clamp(x), E[q] itself,
+// Evaluation (`eval`): sample (draw as in pass), expectation (q = clamp(x), E[q] itself,
 // not quantized), deterministic (round to the nearest level of {-1, 0, 1} or {0, 1}).
 // Random numbers: one 64-bit draw of the run's generator gives the uniforms of two consecutive
 // elements (its low, then high 32 bits), in index order, so a seed reproduces the run. Element i
@@ -25,10 +25,10 @@ class BtqQuantizer final : public Quantizer {
       : eval_(*parse_eval_mode(spec.eval)), unit_(domain == Domain::kUnit), clip_(spec.clip_grad) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
-             bool training) const override {
+             const Pass& pass) const override {
     const ValueRange range = unit_ ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
     write_range_mask(x, mask, n, range, clip_);
-    const EvalMode mode = training ? EvalMode::kSample : eval_;
+    const EvalMode mode = pass.mode_for(eval_);
     switch (mode) {
       case EvalMode::kSample:
         sample(x, q, n, rng, range);

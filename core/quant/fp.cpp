@@ -8,7 +8,8 @@ namespace {
 
 class FpQuantizer final : public Quantizer {
  public:
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     if (q != x) std::copy(x, x + n, q);
     if (mask) std::fill(mask, mask + n, 1.0f);
   }

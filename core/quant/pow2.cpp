@@ -34,7 +34,8 @@ class Pow2Quantizer final : public Quantizer {
     smallest_ = std::ldexp(1.0f, -(magnitudes - 1));
   }
 
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     write_domain_mask(x, mask, n, domain_, clip_);
     float s = 1.0f;
     if (domain_ == Domain::kWeight) {

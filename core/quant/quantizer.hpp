@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "core/nn/pass.hpp"
 #include "core/nn/tensor.hpp"
 
 namespace hitnet {
@@ -16,13 +17,6 @@ enum class Domain {
   kUnit,    // known range [0, 1] (sigmoid outputs)
 };
 
-// How stochastic quantizers behave when the model is evaluated (deterministic ones ignore it).
-enum class EvalMode {
-  kSample,         // draw as in training (report mean and spread over several passes)
-  kExpectation,    // use E[Q(x)] (for BTQ this is x itself)
-  kDeterministic,  // round to the nearest level
-};
-
 struct QuantSpec;  // core/config/config.hpp
 
 class Quantizer {
@@ -30,11 +24,11 @@ class Quantizer {
   virtual ~Quantizer() = default;
 
   // q = Q(x) for n values; mask (may be null) receives the STE gradient mask (0 or 1, or a
-  // scale). `training` selects training behaviour; in evaluation, `eval` decides stochastic ones.
+  // scale). `pass` says training or evaluation, and for stochastic quantizers in which mode.
   // q may be x itself (in place); mask must not overlap either. Per-tensor statistics (scales,
   // thresholds, percentiles) are taken over all n values of the call.
   virtual void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
-                     bool training) const = 0;
+                     const Pass& pass) const = 0;
 
   // True when apply() draws random numbers (so callers know the generator is consumed).
   virtual bool stochastic() const { return false; }

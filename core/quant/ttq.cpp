@@ -19,7 +19,8 @@ class TtqQuantizer final : public Quantizer {
   TtqQuantizer(const QuantSpec& spec, Domain domain)
       : threshold_(spec.threshold), domain_(domain), scale_(spec.scale), clip_(spec.clip_grad) {}
 
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     write_domain_mask(x, mask, n, domain_, clip_);
     const float delta = static_cast<float>(threshold_ * mean_abs(x, n));
     float alpha = 1.0f;

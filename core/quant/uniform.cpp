@@ -21,7 +21,8 @@ class UniformQuantizer final : public Quantizer {
         domain_(domain),
         clip_(spec.clip_grad) {}
 
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     ValueRange r = domain_range(domain_);
     if (domain_ == Domain::kWeight) {
       const float s = max_abs(x, n);

@@ -165,7 +165,7 @@ void Run::write_histograms(int epoch) {
   ModelState state = model_->initial_state(cfg_.data.batch_size);
   const int n = std::min(train_.num_windows(), cfg_.log.histograms.batches);
   for (int k = 0; k < n; ++k) {
-    model_->forward_only(train_.window(k), state, rng, true);
+    model_->forward_only(train_.window(k), state, rng, Pass::train());
     model_->report_activations(tap);
   }
   // The quantized weights of the last of those passes (computed from the current weights).
@@ -270,6 +270,9 @@ RunResult Run::run() {
   long long session_batches = 0;
   for (; pos_.epoch <= epochs; ++pos_.epoch, pos_.window = 0) {
     const float lr = static_cast<float>(schedule_.lr());
+    // Every epoch starts from a zero state, as in Zaremba et al. and PyTorch's
+    // word_language_model: the carried state never crosses the end of the corpus.
+    if (pos_.window == 0) state_ = model_->initial_state(cfg_.data.batch_size);
     for (; pos_.window < batches; ++pos_.window) {
       const auto t0 = Clock::now();
       const Window w = train_.window(pos_.window);

@@ -37,7 +37,8 @@ double loss_at(LanguageModel& model, const Window& w, const ModelState& state0) 
 // precision skips. Real quantizers' masks are tested in test_quant.cpp.
 class Scaled : public Quantizer {
  public:
-  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&, bool) const override {
+  void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
+             const Pass&) const override {
     for (std::size_t k = 0; k < n; ++k) q[k] = 0.9f * x[k], mask[k] = 0.9f;
   }
   std::string describe() const override { return "0.9x"; }
@@ -167,6 +168,10 @@ TEST_CASE("gradients through the quantized path", "[gradients][quant]") {
 TEST_CASE("gradients with dropout (the same mask in every evaluation)", "[gradients]") {
   // loss_at() reseeds the generator, so every finite-difference evaluation draws the same
   // dropout masks and the loss stays a smooth function of the parameters.
-  SECTION("LSTM") { check_gradients("lstm", 2, 1.0f, 1.0f, false, false, 0.3f); }
-  SECTION("GRU") { check_gradients("gru", 2, 1.0f, 1.0f, false, false, 0.3f); }
+  SECTION("LSTM") {
+    check_gradients("lstm", 2, 1.0f, 1.0f, false, false, 0.3f);
+  }
+  SECTION("GRU") {
+    check_gradients("gru", 2, 1.0f, 1.0f, false, false, 0.3f);
+  }
 }

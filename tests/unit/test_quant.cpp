@@ -32,7 +32,8 @@ Result run(const Quantizer& quantizer, const std::vector<float>& x, bool trainin
            uint64_t seed = 1) {
   Rng rng(seed);
   Result r{std::vector<float>(x.size()), std::vector<float>(x.size())};
-  quantizer.apply(x.data(), r.q.data(), r.mask.data(), x.size(), rng, training);
+  quantizer.apply(x.data(), r.q.data(), r.mask.data(), x.size(), rng,
+                  training ? Pass::train() : Pass::evaluate());
   return r;
 }
 
@@ -245,7 +246,7 @@ TEST_CASE("btq reproduces under a seed and differs across seeds", "[quant]") {
   // One 64-bit draw per two elements, in index order: a known amount of the stream is used.
   Rng used(9), expected(9);
   std::vector<float> out(x.size());
-  q->apply(x.data(), out.data(), nullptr, x.size(), used, true);
+  q->apply(x.data(), out.data(), nullptr, x.size(), used, Pass::train());
   expected.discard(501);
   CHECK(used == expected);
   // The draws of a prefix do not depend on what follows.
@@ -265,7 +266,7 @@ TEST_CASE("btq's evaluation modes", "[quant]") {
   CHECK(run(*q, x, false).q == std::vector<float>{-1.0f, -0.7f, -0.2f, 0.0f, 0.4f, 0.5f, 0.9f});
   Rng rng(3), untouched(3);
   std::vector<float> out(x.size());
-  q->apply(x.data(), out.data(), nullptr, x.size(), rng, false);
+  q->apply(x.data(), out.data(), nullptr, x.size(), rng, Pass::evaluate());
   CHECK(rng == untouched);                           // evaluation by expectation draws nothing
   CHECK(run(*q, x, true).q != run(*q, x, false).q);  // training still samples
 
@@ -311,7 +312,7 @@ TEST_CASE("quantizers work in place and without a mask", "[quant]") {
       const auto expected = run(*q, x, true, 4).q;
       std::vector<float> inplace = x;
       Rng rng(4);
-      q->apply(inplace.data(), inplace.data(), nullptr, inplace.size(), rng, true);
+      q->apply(inplace.data(), inplace.data(), nullptr, inplace.size(), rng, Pass::train());
       CHECK(inplace == expected);
     }
 }

@@ -83,8 +83,8 @@ TEST_CASE("quantized LSTM forward equals its equations", "[quant][cells]") {
   LayerState state = lstm.initial_state(ex.batch);
   state.h.setConstant(0.3f), state.c.setConstant(-0.2f);
   const LayerState start = state;
-  lstm.quantize_weights(rng, false);
-  lstm.forward(ex.x, ex.steps, ex.batch, state, rng, false);
+  lstm.quantize_weights(rng, Pass::evaluate());
+  lstm.forward(ex.x, ex.steps, ex.batch, state, rng, Pass::evaluate());
 
   const Matrix w = ttq_by_hand(store.value(0)), u = ttq_by_hand(store.value(1));
   const Vector bias = store.value(2).col(0);
@@ -129,8 +129,8 @@ TEST_CASE("quantized GRU forward equals its equations", "[quant][cells]") {
   LayerState state = gru.initial_state(ex.batch);
   state.h.setConstant(-0.4f);
   Matrix h = state.h;
-  gru.quantize_weights(rng, false);
-  gru.forward(ex.x, ex.steps, ex.batch, state, rng, false);
+  gru.quantize_weights(rng, Pass::evaluate());
+  gru.forward(ex.x, ex.steps, ex.batch, state, rng, Pass::evaluate());
 
   const Matrix w = ttq_by_hand(store.value(0)), u = ttq_by_hand(store.value(1));
   const Vector b_ih = store.value(2).col(0), b_hh = store.value(3).col(0);
