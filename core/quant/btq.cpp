@@ -2,6 +2,7 @@
 //   q = sign(x) with probability min(|x|, 1), else 0     so E[q] = x for |x| <= 1.
 // Sigmoid outputs: q = 1 with probability clamp(x, 0, 1), else 0. Weights are treated like tanh
 // outputs (unscaled, clamped to [-1, 1]).
+// Training (`train`): sample (the default, HitNet's) or deterministic (as evaluation's).
 // Evaluation (`eval`): sample (draw as in pass), expectation (q = clamp(x), E[q] itself,
 // not quantized), deterministic (round to the nearest level of {-1, 0, 1} or {0, 1}).
 // Random numbers: one 64-bit draw of the run's generator gives the uniforms of two consecutive
@@ -12,7 +13,6 @@
 #include <cmath>
 #include <cstdint>
 
-#include "core/quant/methods.hpp"
 #include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
@@ -21,14 +21,17 @@ namespace {
 
 class BtqQuantizer final : public Quantizer {
  public:
-  BtqQuantizer(const QuantSpec& spec, Domain domain)
-      : eval_(*parse_eval_mode(spec.eval)), unit_(domain == Domain::kUnit), clip_(spec.clip_grad) {}
+  BtqQuantizer(const QuantOptions& o, Domain domain)
+      : train_(*parse_eval_mode(o.text("train"))),
+        eval_(*parse_eval_mode(o.text("eval"))),
+        unit_(domain == Domain::kUnit),
+        clip_(o.flag("clip_grad")) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
              const Pass& pass) const override {
     const ValueRange range = unit_ ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
     write_range_mask(x, mask, n, range, clip_);
-    const EvalMode mode = pass.mode_for(eval_);
+    const EvalMode mode = pass.mode_for(train_, eval_);
     switch (mode) {
       case EvalMode::kSample:
         sample(x, q, n, rng, range);
@@ -42,14 +45,10 @@ class BtqQuantizer final : public Quantizer {
     }
   }
 
-  bool stochastic() const override { return true; }
-  bool samples_at_eval() const override { return eval_ == EvalMode::kSample; }
+  std::optional<EvalMode> eval_mode() const override { return eval_; }
   std::string describe() const override {
-    const char* eval = eval_ == EvalMode::kSample        ? "sample"
-                       : eval_ == EvalMode::kExpectation ? "expectation"
-                                                         : "deterministic";
     return std::string("btq ") + (unit_ ? "{0, 1}, P(1) = x" : "{-1, 0, 1}, P(sign x) = |x|") +
-           ", eval " + eval;
+           ", train " + eval_mode_name(train_) + ", eval " + eval_mode_name(eval_);
   }
 
  private:
@@ -71,14 +70,25 @@ class BtqQuantizer final : public Quantizer {
     if (i < n) q[i] = keep(std::clamp(x[i], range.lo, range.hi), rng() & 0xffffffffu);
   }
 
-  EvalMode eval_;
+  EvalMode train_, eval_;
   bool unit_, clip_;
 };
 
-}  // namespace
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"btq",
+     "Bernoulli ternary: sign(x) with probability |x|, else 0; unbiased (HitNet)",
+     {{"train",
+       std::string("sample"),
+       "in training: sample (unbiased, as in HitNet) or deterministic (nearest level, then the "
+       "straight-through gradient: no train/test mismatch)",
+       {},
+       {"sample", "deterministic"}},
+      eval_option(),
+      clip_grad_option()},
+     [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+       return std::make_unique<BtqQuantizer>(o, d);
+     }});
 
-QuantizerPtr make_btq_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<BtqQuantizer>(spec, domain);
-}
+}  // namespace
 
 }  // namespace hitnet

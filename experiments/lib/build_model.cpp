@@ -11,33 +11,30 @@ QuantizerPtr make(const QuantSpec& spec, Domain domain) {
   return make_quantizer(spec, domain);
 }
 
-bool is_sigmoid_gate(const std::string& gate) {
-  return gate == "i" || gate == "f" || gate == "o" || gate == "r" || gate == "z";
-}
-
-Domain gate_domain(const std::string& gate) {
-  if (is_sigmoid_gate(gate)) return Domain::kUnit;
-  if (gate == "cell") return Domain::kWeight;  // the cell state is unbounded
-  return Domain::kSigned;                      // tanh outputs and h = o ⊙ tanh(c) lie in [-1, 1]
-}
-
 }  // namespace
 
-QuantSpec gate_spec(const QuantConfig& q, const std::string& /*cell*/, const std::string& gate) {
-  if (auto it = q.gates.find(gate); it != q.gates.end()) return it->second;
-  if (gate == "h") return q.hidden_quant;
-  if (gate == "cell") return q.cell_state_quant;
-  return is_sigmoid_gate(gate) ? q.sigmoid_quant : q.tanh_quant;
+const QuantSpec& gate_spec(const QuantConfig& q, const GateSpec& gate) {
+  if (auto it = q.gates.find(gate.name); gate.has_gate_key() && it != q.gates.end())
+    return it->second;
+  switch (gate.group) {
+    case GateGroup::kSigmoid:
+      return q.sigmoid_quant;
+    case GateGroup::kTanh:
+      return q.tanh_quant;
+    case GateGroup::kCellState:
+      return q.cell_state_quant;
+    case GateGroup::kHidden:
+      break;
+  }
+  return q.hidden_quant;
 }
 
 std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
   const auto& m = cfg.model;
   const auto& q = cfg.quant;
+  const CellInfo& cell = *find_cell(m.cell);  // the config only accepts cells() names
   ModelShape shape{
       m.cell, vocab, m.embedding, m.hidden, m.layers, static_cast<float>(m.dropout), m.tie_weights};
-  const std::vector<std::string> gates =
-      m.cell == "lstm" ? std::vector<std::string>{"i", "f", "o", "g", "c", "cell", "h"}
-                       : std::vector<std::string>{"r", "z", "n", "h"};
   ModelQuant quant;
   for (int l = 0; l < m.layers; ++l) {
     LayerQuant lq;
@@ -49,10 +46,9 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
         l < QuantConfig::kLayerSlots ? &q.layer[static_cast<std::size_t>(l)] : nullptr;
     lq.w_ih = make(own ? own->input_weight_quant.value_or(w_ih) : w_ih, Domain::kWeight);
     lq.w_hh = make(own ? own->recurrent_weight_quant.value_or(w_hh) : w_hh, Domain::kWeight);
-    lq.bias_ih = make(q.bias_quant, Domain::kWeight);
-    lq.bias_hh = make(q.bias_quant, Domain::kWeight);
-    for (const auto& g : gates)
-      lq.gates.emplace_back(g, make(gate_spec(q, m.cell, g), gate_domain(g)));
+    lq.b_ih = make(q.bias_quant, Domain::kWeight);
+    if (cell.recurrent_bias) lq.b_hh = make(q.bias_quant, Domain::kWeight);
+    for (const GateSpec& g : cell.gates) lq.gates[g.name] = make(gate_spec(q, g), g.domain);
     lq.sigmoid_slope = static_cast<float>(q.sigmoid_slope.value_or(q.sloping_factor));
     lq.tanh_slope = static_cast<float>(q.tanh_slope.value_or(q.sloping_factor));
     quant.layers.push_back(std::move(lq));

@@ -11,8 +11,7 @@ namespace hitnet {
 
 std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab);
 
-// The QuantSpec that applies to gate `gate` of a `cell` layer ("i", "f", "o", "g", "c", "cell",
-// "h" for LSTM; "r", "z", "n", "h" for GRU), after the overrides.
-QuantSpec gate_spec(const QuantConfig& q, const std::string& cell, const std::string& gate);
+// The QuantSpec that applies to one entry of a cell's gate table, after the overrides.
+const QuantSpec& gate_spec(const QuantConfig& q, const GateSpec& gate);
 
 }  // namespace hitnet

@@ -12,10 +12,10 @@
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
-#include "core/optim/optimizer.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
 #include "experiments/lib/run_directory.hpp"
+#include "experiments/lib/train_step.hpp"
 #include "hitnet/version.hpp"
 
 using namespace hitnet;
@@ -81,16 +81,11 @@ int main(int argc, char** argv) {
     for (size_t k = 0; k < inputs.size(); ++k) inputs[k] = token(rng), targets[k] = token(rng);
     const Window w{steps, batch, inputs.data(), targets.data()};
     ModelState state = model->initial_state(batch);
-    const float scale = 1.0f / float(steps * batch);
 
-    Sgd sgd(0.0f);
-    // The same work as one training step of the trainer: forward, backward, clip, update.
-    auto train_step = [&] {
-      model->parameters().zero_grads();
-      model->forward_backward(w, state, rng, scale);
-      clip_global_norm(model->parameters().grads(), cfg.train.clip);
-      sgd.step(model->parameters().values(), model->parameters().grads(), float(cfg.train.lr));
-    };
+    // The trainer's own step (experiments/lib/train_step.hpp): forward, backward, clip, the
+    // configured optimizer's update.
+    TrainStep step(cfg.train, *model);
+    auto train_step = [&] { step(w, state, rng, float(cfg.train.lr)); };
     auto eval_step = [&] { model->evaluate(w, state, rng); };
 
     const double gemm = measure_gemm_gflops(gemm_n, std::min(seconds, 3.0));
