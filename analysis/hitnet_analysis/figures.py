@@ -41,21 +41,30 @@ DPI = 110
 
 
 def _save(fig, out):
+    """Writes the figure as PNG when `out` is given. Every figure here lays itself out
+    (layout="constrained": titles, labels and legends inside the canvas), so no second
+    "tight" pass is needed."""
     if out is not None:
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, dpi=DPI, bbox_inches="tight")
+        fig.savefig(out, dpi=DPI)
     return fig
 
 
 def _message_figure(text, out=None, size=(6, 2.5)):
     """A figure that says why there is nothing to draw (and remembers it in hitnet_note)."""
-    fig, ax = plt.subplots(figsize=size)
+    fig, ax = plt.subplots(figsize=size, layout="constrained")
     ax.axis("off")
     ax.text(0.5, 0.5, textwrap.fill(text, 60), ha="center", va="center", fontsize=11,
             transform=ax.transAxes)
     fig.hitnet_note = text
     return _save(fig, out)
+
+
+def _fit(text, fig, fontsize=10):
+    """A title wrapped to the figure's width (constrained layout does not shrink titles)."""
+    chars = int(fig.get_figwidth() * 72 / (0.55 * fontsize))  # average glyph ≈ 0.55 em
+    return "\n".join(textwrap.wrap(str(text), max(chars, 20)))
 
 
 def _wrap(label, width=18):
@@ -165,7 +174,8 @@ def distributions(run, epoch="last", kinds=("weights", "activations"), tensors=N
                 continue
             _draw_histogram(ax, by_stage[stages[col]])
             ax.set_title(f"{tensor}: {STAGE_TITLES.get(stages[col], stages[col])}", fontsize=9)
-    fig.suptitle(f"{title}: distributions at epoch {int(frame['epoch'].iloc[0])}", fontsize=11)
+    fig.suptitle(_fit(f"{title}: distributions at epoch {int(frame['epoch'].iloc[0])}", fig, 11),
+                 fontsize=11)
     return _save(fig, out)
 
 
@@ -257,11 +267,9 @@ def compare_distributions(runs, labels=None, epoch="last", tensors=None, out=Non
                                          for _, r in quantized))
         after.set_title(f"{_tensor_title(tensor)}: after quantization", fontsize=9)
     epochs = ", ".join(f"{name} epoch {int(f['epoch'].iloc[0])}" for name, _, f in per_run)
-    fig.suptitle(f"Distributions before and after quantization ({epochs})", fontsize=11)
-    handles = [plt.Line2D([], [], color=colors[n], linewidth=3) for n, _, _ in per_run]
-    # Above the figure (saved with bbox_inches="tight"), clear of the title and the panels.
-    fig.legend(handles, [n for n, _, _ in per_run], loc="lower center", bbox_to_anchor=(0.5, 1.0),
-               ncols=min(len(per_run), 4), fontsize=9)
+    fig.suptitle(_fit(f"Distributions before and after quantization ({epochs})", fig, 11),
+                 fontsize=11)
+    axes[0][0].legend(fontsize=8, loc="best")  # the runs' colours, once
     return _save(fig, out)
 
 
@@ -353,7 +361,8 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
     ax = axes["ppl"]
     _plain_log_axis(ax)
     ax.set_ylabel("perplexity")
-    ax.set_title(title or "Perplexity per epoch: validation (solid), training (dashed)", fontsize=10)
+    ax.set_title(_fit(title or "Perplexity per epoch: validation (solid), training (dashed)", fig),
+                 fontsize=10)
     if waiting:  # in the legend, where it cannot cover a curve
         ax.plot([], [], linestyle="none", label="no epoch yet: " + ", ".join(waiting))
     if many:
@@ -470,8 +479,9 @@ def degradation_bars(tree, metric="test_ppl", out=None, title=None):
     ax.set_ylabel("test perplexity" + (" (deterministic evaluation)"
                                        if (tree.get("headline_mode") == "deterministic").any() else ""))
     ax.set_ylim(0, 1.18 * top)
-    ax.set_title(title or "Degradation from quantization (annotation: increase over full "
-                 "precision, dashed)", fontsize=10)
+    ax.set_title(_fit(title or "Degradation from quantization (above each bar: its test "
+                      "perplexity and the increase over full precision, the dashed line)", fig),
+                 fontsize=10)
     if "test_ppl_sample" in tree and pd.to_numeric(tree["test_ppl_sample"], errors="coerce").notna().any():
         ax.errorbar([], [], yerr=[], fmt="D", color="k", markersize=4, label="sampled mean ± std")
         ax.legend(fontsize=8, loc="upper left")
@@ -534,7 +544,7 @@ def sloping_factor_curves(tree, metric="test_ppl", out=None, title=None):
     ax.set_ylabel("perplexity")
     finished = tree.loc[(tree["status"] == "finished") & tree["value"].notna(), "lam"].nunique()
     note = {0: " (no λ finished yet)", 1: " (one λ finished so far)"}.get(finished, "")
-    ax.set_title((title or "Perplexity against the sloping factor λ") + note, fontsize=10)
+    ax.set_title(_fit((title or "Perplexity against the sloping factor λ") + note, fig), fontsize=10)
     ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     return _save(fig, out)
@@ -586,7 +596,8 @@ def paper_comparison(tree, out=None, title=None):
     ax.set_xlim(-0.6, len(tree) - 0.4 + 0.8)
     ax.set_ylim(0, 1.15 * max(top) if top else 1)
     ax.set_ylabel("test perplexity")
-    ax.set_title(title or "Measured against the paper (Wang et al. 2018)", fontsize=10)
+    ax.set_title(_fit(title or "Test perplexity measured against the paper (Wang et al. 2018)",
+                      fig), fontsize=10)
     if legend:
         ax.legend(list(legend.values()), list(legend.keys()), fontsize=8, loc="upper left")
     ax.grid(axis="y", alpha=0.3)
