@@ -91,10 +91,7 @@ def _tensor_key(tensor: str):
 
 
 def _as_runs(runs):
-    """A Run, a path, a list of either, or a tree DataFrame -> [Run]. Of a tree, the runs
-    with a readable results file (not those known only from summary.json)."""
-    if isinstance(runs, pd.DataFrame):
-        runs = list(runs["results_file"].dropna()) if "results_file" in runs else []
+    """A Run, a path, or a list of either -> [Run]."""
     if isinstance(runs, (Run, str, Path)):
         runs = [runs]
     return [r if isinstance(r, Run) else load_run(r) for r in runs]
@@ -111,7 +108,8 @@ def _run_labels(runs, labels):
 
 
 def _frame_runs(tree, labels=None):
-    """(runs, labels, statuses) from a tree DataFrame (its label column) or Run/paths."""
+    """(runs, labels, statuses) from a tree DataFrame (the runs with a readable results
+    file, named by its label column) or from Runs/paths."""
     if isinstance(tree, pd.DataFrame):
         readable = tree[tree["results_file"].notna()] if "results_file" in tree else tree.iloc[:0]
         runs = [load_run(p) for p in readable["results_file"]]

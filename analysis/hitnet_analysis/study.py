@@ -212,9 +212,11 @@ def _notes(runs: pd.DataFrame, study: Study) -> list:
                      "not record it, read from its config.")
     expectation = runs[(runs["status"] == "finished") & (runs["headline_mode"] == "expectation")]
     if len(expectation):
+        one = len(expectation) == 1
         notes.append("**Not ternary at evaluation**: " + ", ".join(expectation["label"]) +
-                     " evaluated BTQ by its expectation, so their test perplexity was measured "
-                     "with full-precision activations; it is not a ternary model's number.")
+                     " evaluated BTQ by its expectation, so " + ("its" if one else "their") +
+                     " test perplexity was measured with full-precision activations: "
+                     + ("not a ternary model's number." if one else "not ternary models' numbers."))
     if not study.search_table:
         for _, r in runs[runs["status"] != "finished"].iterrows():
             why = f": {r['why']}" if isinstance(r.get("why"), str) and r["why"] else ""

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .labels import eval_mode_from_config, flat_config, run_labels
+from .labels import describe_quant, eval_mode_from_config, flat_config, run_labels
 from .run import RESULTS_NAME, load_run, read_summary
 
 # Config keys (dotted) that say how a run was quantized; see core/config/config.hpp.
@@ -204,7 +204,9 @@ def degradation_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFr
     runs = tree[tree["status"] == "finished"].copy() if "status" in tree else tree.copy()
     runs["quant"] = [quant_label(r) for _, r in runs.iterrows()]
     runs[CELL] = runs[CELL].fillna("?") if CELL in runs else "?"  # groupby drops NaN keys
-    is_fp = runs["quant"] == "W fp / A fp"
+    # Full precision everywhere (labels.describe_quant: no placement quantizes).
+    is_fp = pd.Series([describe_quant(flat_config(r)) == "FP" and bool(flat_config(r))
+                       for _, r in runs.iterrows()], index=runs.index, dtype=bool)
     baselines = runs[is_fp].groupby(CELL)[metric].min()
     runs[f"baseline_{metric}"] = runs[CELL].map(baselines)
     runs["degradation"] = runs[metric] - runs[f"baseline_{metric}"]
