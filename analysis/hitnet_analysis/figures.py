@@ -85,6 +85,16 @@ def _tensor_title(tensor: str) -> str:
     return f"{tensor} ({GATE_NAMES[short]})" if short in GATE_NAMES else tensor
 
 
+# Stages whose generic name would mislead: the LSTM cell's "pre" is the cell state itself.
+SPECIAL_STAGE_TITLES = {("c", "pre"): "cell state c_t", ("c", "post"): "tanh(c_t)",
+                        ("h", "post"): "output h_t", ("embedding", "post"): "output"}
+
+
+def _stage_title(tensor: str, stage: str) -> str:
+    short = tensor.split(".")[-1]
+    return f"{tensor}: " + SPECIAL_STAGE_TITLES.get((short, stage), STAGE_TITLES.get(stage, stage))
+
+
 def _tensor_key(tensor: str):
     layer, _, short = tensor.rpartition(".")
     return (layer, GATE_ORDER.index(short) if short in GATE_ORDER else len(GATE_ORDER), short)
@@ -159,19 +169,23 @@ def distributions(run, epoch="last", kinds=("weights", "activations"), tensors=N
                          f"(epochs with histograms: {run.histogram_epochs})")
     groups = sorted(frame.groupby(["kind", "tensor"], sort=False),
                     key=lambda g: (g[0][0] != "weights", _tensor_key(g[0][1])))
-    ncols = max(len(STAGE_ORDER.get(kind, ())) for (kind, _), _ in groups)
+    # One column per stage that some tensor of the kind has (a full-precision run has no
+    # "quantized" column).
+    present = {kind: [s for s in STAGE_ORDER.get(kind, ()) if s in set(rows["stage"])]
+               for kind, rows in frame.groupby("kind")}
+    ncols = max(max(len(v) for v in present.values()), 1)
     fig, axes = plt.subplots(len(groups), ncols, figsize=(3.4 * ncols, 2.4 * len(groups)),
                              squeeze=False, layout="constrained")
     for row, ((kind, tensor), rows) in enumerate(groups):
         by_stage = {r.stage: r.record for r in rows.itertuples()}
-        stages = STAGE_ORDER.get(kind, tuple(sorted(by_stage)))
+        stages = present.get(kind) or sorted(by_stage)
         for col in range(ncols):
             ax = axes[row][col]
             if col >= len(stages) or stages[col] not in by_stage:
                 ax.axis("off")
                 continue
             _draw_histogram(ax, by_stage[stages[col]])
-            ax.set_title(f"{tensor}: {STAGE_TITLES.get(stages[col], stages[col])}", fontsize=9)
+            ax.set_title(_stage_title(tensor, stages[col]), fontsize=9)
     fig.suptitle(_fit(f"{title}: distributions at epoch {int(frame['epoch'].iloc[0])}", fig, 11),
                  fontsize=11)
     return _save(fig, out)
@@ -474,6 +488,7 @@ def degradation_bars(tree, metric="test_ppl", out=None, title=None):
         ax.axhline(base, color="0.4", linestyle="--", linewidth=1)
     ax.set_xticks(x, [_wrap(g) for g in groups], fontsize=9)
     ax.set_xlim(-0.6, len(groups) - 0.4)
+    ax.set_xlabel("quantization scheme")
     ax.set_ylabel("test perplexity" + (" (deterministic evaluation)"
                                        if (tree.get("headline_mode") == "deterministic").any() else ""))
     ax.set_ylim(0, 1.18 * top)
@@ -592,12 +607,14 @@ def paper_comparison(tree, out=None, title=None):
                 legend.setdefault("previous best ternary (cited by the paper)", prev)
     ax.set_xticks(range(len(tree)), [_wrap(l) for l in labels], fontsize=9)
     ax.set_xlim(-0.6, len(tree) - 0.4 + 0.8)
-    ax.set_ylim(0, 1.15 * max(top) if top else 1)
+    ax.set_xlabel("run")
+    ax.set_ylim(0, 1.25 * max(top) if top else 1)  # room for the legend above the bars
     ax.set_ylabel("test perplexity")
     ax.set_title(_fit(title or "Test perplexity measured against the paper (Wang et al. 2018)",
                       fig), fontsize=10)
     if legend:
-        ax.legend(list(legend.values()), list(legend.keys()), fontsize=8, loc="upper left")
+        ax.legend(list(legend.values()), list(legend.keys()), fontsize=8, loc="upper left",
+                  ncols=len(legend))
     ax.grid(axis="y", alpha=0.3)
     return _save(fig, out)
 
