@@ -25,7 +25,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import figures  # noqa: E402
-from .labels import CORPUS_NAMES, cell_of, describe_quant, flat_config, is_hitnet, missing  # noqa: E402
+from .labels import (CORPUS_NAMES, cell_of, describe_quant, differences, flat_config,  # noqa: E402
+                     is_hitnet, missing)  # noqa: E402
 from .paper import CITATION, SUMMARY, paper_number  # noqa: E402
 from .sweep import display_path, load_runs  # noqa: E402
 
@@ -154,14 +155,18 @@ def search_table(runs: pd.DataFrame) -> pd.DataFrame:
     stopped."""
     ordered = runs.assign(_key=pd.to_numeric(runs["best_valid_ppl"], errors="coerce")) \
         .sort_values("_key", na_position="last", kind="stable")
+    # What each point changed: as its sweep recorded it, else how its config differs from
+    # the others' (runs that are not sweep points).
+    derived = differences([flat_config(r) for _, r in ordered.iterrows()])
     rows = []
-    for rank, (_, r) in enumerate(ordered.iterrows(), 1):
+    for rank, ((_, r), diff) in enumerate(zip(ordered.iterrows(), derived), 1):
         finished = r.get("status") == "finished"
         status = str(r.get("status"))
         if isinstance(r.get("why"), str) and r["why"]:
             status += f": {r['why']}"
         rows.append({"#": rank, "run": r["label"], "sweep": r.get("sweep", ""),
-                     "changed": r.get("varied") if isinstance(r.get("varied"), str) else "",
+                     "changed": r["varied"] if isinstance(r.get("varied"), str) and r["varied"]
+                     else diff,
                      "epochs": _epochs_text(r), "best valid (epoch)": _best_valid_text(r),
                      "test ppl": fmt(r.get("headline_test_ppl")) if finished else "",
                      "evaluated": _eval_text(r) if finished else "",

@@ -9,7 +9,7 @@ import pytest
 from hitnet_analysis.study import STUDIES, write_study
 
 from conftest import hitnet_report
-from synthetic import HITNET, make_config, write_sweep
+from synthetic import HITNET, make_config, write_run, write_sweep
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 CALLER_COMMAND = "hitnet-sweep configs/paper/fp.yaml --jobs 2 --threads-per-run 1"
@@ -195,6 +195,16 @@ def test_search_table_lists_every_point_by_best_validation(sweeps, tmp_path):
     assert rows[2][-1].startswith("diverged: validation perplexity is inf after epoch 2")
     assert rows[3][-1] == "failed: hitnet-run: data/ptb/ptb.train.txt: not found"
     assert (tmp_path / "figures" / "search_round1" / "learning_curves.png").exists()
+
+
+def test_search_over_plain_run_folders_says_what_changed(tmp_path):
+    write_run(tmp_path / "runs" / "a", make_config(**{**HITNET, "train.lr": 5.0}), valid=curve(130.0))
+    write_run(tmp_path / "runs" / "b", make_config(**{**HITNET, "train.lr": 20.0}), valid=curve(125.0))
+    md = write_study("search", [tmp_path / "runs"], out=tmp_path / "paper").read_text()
+    rows = table_rows(md)
+    assert [(r[1], r[2]) for r in rows] == [("HitNet lr=20", "train.lr=20"),
+                                            ("HitNet lr=5", "train.lr=5")]
+    assert "the commands that produced these runs are not known" in md
 
 
 def test_studies_cover_every_name():
