@@ -22,10 +22,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from . import figures  # noqa: E402
-from .study import STUDIES, fmt, invocation_text, markdown_table, write_study  # noqa: E402
+from .study import (STUDIES, distribution_pairs, fmt, invocation_text,  # noqa: E402
+                    markdown_table, write_study)
 from .tree import CELL, SLOPING_FACTOR, degradation_table, load_tree, quant_label  # noqa: E402
 
-MAX_DISTRIBUTION_FIGURES = 12
+MAX_DISTRIBUTION_FIGURES = 4  # one figure per run when no FP/HitNet pair
 
 
 def runs_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFrame:
@@ -79,9 +80,17 @@ def write_report(root, out=None, metric: str = "test_ppl") -> Path:
     if tree.get(SLOPING_FACTOR, pd.Series(dtype=float)).nunique() > 1:
         figure("Sloping factor", "sloping_factor.png",
                lambda p: figures.sloping_factor_curves(tree, metric, out=p))
+    # Full precision against HitNet side by side, per cell, as in the study reports; a tree
+    # without such a pair gets the distributions of its first runs one by one.
+    pairs = distribution_pairs(tree)
+    for cell, rows in pairs:
+        figure(f"Distributions before and after quantization ({cell.upper()})",
+               f"distributions_{cell}.png",
+               lambda p, rows=rows: figures.compare_distributions(rows, out=p))
     has_histograms = [isinstance(e, tuple) and len(e) > 0
                       for e in readable.get("histogram_epochs", [()] * len(readable))]
-    for _, run in readable[has_histograms].head(MAX_DISTRIBUTION_FIGURES).iterrows():
+    for _, run in ([] if pairs else
+                   readable[has_histograms].head(MAX_DISTRIBUTION_FIGURES).iterrows()):
         name = Path(run["path"]).name
         figure(f"Distributions: {run['label']}", f"distributions_{name}.png",
                lambda p, path=run["path"], label=run["label"]:

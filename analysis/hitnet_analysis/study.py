@@ -237,7 +237,7 @@ def _notes(runs: pd.DataFrame, study: Study) -> list:
     return notes
 
 
-def _pairs_for_distributions(runs: pd.DataFrame) -> list:
+def distribution_pairs(runs: pd.DataFrame) -> list:
     """(title suffix, rows) per cell: its full-precision and HitNet runs with histograms,
     the best by validation of each."""
     readable = runs[runs["results_file"].notna()].copy()
@@ -281,7 +281,7 @@ def _draw(kind, runs, directory: Path, study_name: str):
                                          title=title))]
     if kind == "distributions":
         out = []
-        pairs = _pairs_for_distributions(runs)
+        pairs = distribution_pairs(runs)
         for cell, rows in pairs:
             name = f"distributions_{cell}.png" if len(pairs) > 1 else "distributions.png"
             title = "Distributions before and after quantization" + \

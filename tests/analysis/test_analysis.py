@@ -112,8 +112,9 @@ def test_hitnet_report_writes_table_and_figures(results_tree, tmp_path):
     assert table_rows["fp_fp_l1"].startswith("| LSTM FP ")
     assert table_rows["gru_fp"].startswith("| GRU FP ")
     assert "fixture_" not in report.split("## ")[0].replace("# hitnet results", "")
+    # Distributions: full precision against HitNet per cell (the GRU has only its FP run).
     for png in ("learning_curves.png", "degradation.png", "sloping_factor.png",
-                "distributions_ttq_btq_l1.png"):
+                "distributions_lstm.png", "distributions_gru.png"):
         assert is_png(out / png), png
         assert f"({png})" in report
 
@@ -129,3 +130,16 @@ def test_report_lists_an_unfinished_run(tmp_path):
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "report" / "report.md").read_text()
     assert "| failed |" in report and "| finished |" in report
+    assert is_png(tmp_path / "report" / "distributions_lstm.png")  # the best HitNet run
+
+
+def test_report_without_fp_or_hitnet_shows_each_runs_distributions(tmp_path):
+    for name in ("a", "b"):
+        write_run(tmp_path / name, "--epochs", "1", "--weights", "ttq", "--activations", "fp",
+                  "--seed", "1" if name == "a" else "2")
+    done = subprocess.run([*hitnet_report(), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "report" / "report.md").read_text()
+    for name in ("a", "b"):
+        assert is_png(tmp_path / "report" / f"distributions_{name}.png")
+    assert "## Distributions: TTQ weights seed 1" in report
