@@ -15,6 +15,7 @@ packages=(
   # analysis (Debian's Python: /usr/bin/python3)
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-yaml
   python3-nbconvert python3-nbformat python3-ipykernel python3-pytest
+  python3-venv python3-pip python3-setuptools
   # a private single-node Slurm for the sweep tests
   slurmctld slurmd slurm-client munge
 )
