@@ -37,11 +37,14 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # policy-rc.d: Debian's slurm and munge packages would start their daemons on install; the
 # project starts its own private ones (scripts/slurm/) and needs none running system-wide.
-policy=/usr/sbin/policy-rc.d
-created_policy=0
+# Removed again however this script ends -- a failed apt-get, Ctrl-C, SIGTERM: left behind, it
+# would refuse every later service start on the machine. (HITNET_POLICY_RC_D: for the test.)
+policy=${HITNET_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+  trap 'rm -f "$policy"' EXIT
+  trap 'exit 130' INT TERM HUP  # through the EXIT trap, which a signal's default action skips
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-[ "$created_policy" -eq 1 ] && rm -f "$policy"
 echo "bootstrap: done"

@@ -12,6 +12,7 @@
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
+#include "core/util/cpu_support.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
 #include "experiments/lib/run_directory.hpp"
@@ -42,6 +43,7 @@ double tokens_per_second(Step step, int tokens_per_window, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  require_cpu_support("hitnet-bench");
   CLI::App app{
       "Measure training/evaluation tokens/s of a config's model against this machine's GEMM."};
   app.set_version_flag("--version",

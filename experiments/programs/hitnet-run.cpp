@@ -10,6 +10,7 @@
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
+#include "core/util/cpu_support.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "experiments/lib/trainer.hpp"
 #include "hitnet/version.hpp"
@@ -23,6 +24,7 @@ void request_stop(int) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  require_cpu_support("hitnet-run");
   CLI::App app{"Train one quantized recurrent language model configuration."};
   app.set_version_flag("--version",
                        std::string("hitnet-run ") + kVersion + " (" + kGitRevision + ")");
