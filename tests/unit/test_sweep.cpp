@@ -62,7 +62,10 @@ void fake_ended_run(const PointRecord& r, const std::string& status, double test
   std::ofstream(r.dir + "/config.yaml") << to_yaml(r.point.config);
   std::ofstream(r.dir + "/checkpoints/latest.ckpt") << "checkpoint";
   ResultsFile results = ResultsFile::create(r.dir + "/results.h5", {"", r.point.hash, "", "", ""});
-  results.finish({99.25, test_ppl, 3, 1, test_ppl, 0.0}, status);
+  FinalMetrics final_metrics;
+  final_metrics.best_valid_ppl = 99.25, final_metrics.best_epoch = 3;
+  final_metrics.epochs_run = 3, final_metrics.test_ppl = test_ppl;
+  results.finish(final_metrics, status);
   nlohmann::json summary = {
       {"status", status}, {"test_ppl", test_ppl}, {"best_valid_ppl", 99.25}, {"epochs_run", 3}};
   std::ofstream(r.dir + "/summary.json") << summary.dump(2);
