@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "core/config/load.hpp"
+#include "experiments/lib/command_line.hpp"
 #include "experiments/sweep/collect.hpp"
 #include "experiments/sweep/cpu_budget.hpp"
 #include "experiments/sweep/interrupts.hpp"
@@ -150,7 +151,7 @@ int main(int argc, char** argv) {
                  "slurm: extra sbatch argument, e.g. --sbatch-arg=--account=proj (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--poll-interval", slurm.poll_interval_s, "slurm --wait: seconds between polls");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   const bool terminal = isatty(STDOUT_FILENO);
 
   try {
