@@ -26,12 +26,12 @@ void prepare_run_dir(const std::string& dir, const Config& cfg, bool force) {
   if (fs::exists(dir + "/summary.json") || fs::exists(dir + "/checkpoints")) {
     if (!force && finished_summary(dir))
       throw std::runtime_error(dir +
-                               " already holds a finished run: choose another --out, or "
-                               "replace it with --force");
+                               " already holds a run, which finished: choose another --out, "
+                               "or replace it with --force");
     if (!force)
       throw std::runtime_error(dir +
-                               " already holds an unfinished run: continue it with `hitnet-run "
-                               "--resume " +
+                               " already holds a run that has not finished: continue it with "
+                               "`hitnet-run --resume " +
                                dir + "`, or start over with --force");
     fs::remove_all(dir + "/checkpoints");
     for (const char* f : {"summary.json", "results.h5", "log.txt", "config.yaml"})

@@ -89,7 +89,7 @@ check "resume of a finished run changes nothing" \
 "$run" $cfg threads=1 --out "$work/threads" > /dev/null 2> "$work/rerun.err"; rc=$?
 check "a new run into a finished run's directory is refused (got $rc)" [ $rc -eq 1 ]
 check "the refusal points to --out or --force, not --resume" \
-  bash -c "grep -q 'finished run' '$work/rerun.err' && ! grep -q -- '--resume' '$work/rerun.err'"
+  bash -c "grep -q 'which finished' '$work/rerun.err' && ! grep -q -- '--resume' '$work/rerun.err'"
 
 # --- The reference: an uninterrupted run of the longer config the next tests kill.
 long="train.checkpoint_every=0 data.synthetic_tokens=200000 train.epochs=2"
