@@ -10,6 +10,9 @@ packages=(
   # C++ libraries
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libhdf5-dev libcli11-dev catch2
   libssl-dev liblzma-dev xz-utils
+  # CI's hardening pass (scripts/sanitize-and-fuzz.sh): clang, its sanitizer and libFuzzer
+  # runtimes, and its OpenMP
+  clang libclang-rt-14-dev libomp-14-dev
   # GEMM backends compared by scripts/bench-gemm-backends.sh
   libopenblas-dev libblis-dev
   # analysis (Debian's Python: /usr/bin/python3)

@@ -104,12 +104,7 @@ void Handle::close() {
 }
 
 QuietErrors::QuietErrors() {
-  H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-}
-
-QuietErrors::~QuietErrors() {
-  H5Eset_auto2(H5E_DEFAULT, func_, data_);
 }
 
 hid_t check(hid_t id, const std::string& what) {

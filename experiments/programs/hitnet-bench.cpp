@@ -14,6 +14,7 @@
 #include "core/data/corpus.hpp"
 #include "core/util/cpu_support.hpp"
 #include "experiments/lib/build_model.hpp"
+#include "experiments/lib/command_line.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "experiments/lib/train_step.hpp"
@@ -57,9 +58,10 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "seconds per measurement")->check(CLI::PositiveNumber);
   app.add_option("--gemm", gemm_n, "size n of the n x n x n reference SGEMM")
       ->check(CLI::PositiveNumber);
-  app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)");
+  app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--json", json_path, "also write the figures to this JSON file");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
 
   Config cfg;
   try {

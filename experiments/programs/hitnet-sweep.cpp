@@ -20,6 +20,7 @@
 
 #include "core/config/load.hpp"
 #include "core/util/cpu_support.hpp"
+#include "experiments/lib/command_line.hpp"
 #include "experiments/lib/exit_codes.hpp"
 #include "experiments/sweep/collect.hpp"
 #include "experiments/sweep/cpu_budget.hpp"
@@ -172,7 +173,7 @@ int main(int argc, char** argv) {
                  "slurm: extra sbatch argument, e.g. --sbatch-arg=--account=proj (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--poll-interval", slurm.poll_interval_s, "slurm --wait: seconds between polls");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   const bool terminal = isatty(STDOUT_FILENO);
   slurm.requeue = !no_requeue;
   if (app.count("--cpus-per-task") == 0 && threads_per_run > 0)

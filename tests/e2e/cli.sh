@@ -52,7 +52,8 @@ done
 check "summary says finished" [ "$(json "$work/whole/summary.json" status)" = finished ]
 "$bin/hitnet-run" $cfg --out "$work/whole" $long > /dev/null 2> "$work/again.err"; rc=$?
 check "a second run into the same dir is refused (got $rc)" [ $rc -ne 0 ]
-check "the refusal says how to resume" grep -q -- "--resume" "$work/again.err"
+check "the refusal says the run finished and how to replace it" \
+  grep -q "which finished.*--force" "$work/again.err"
 
 # SIGKILL in the middle, then --resume: same final metrics as the uninterrupted run.
 "$bin/hitnet-run" $cfg --out "$work/killed" $long > "$work/killed.out" 2>&1 &
