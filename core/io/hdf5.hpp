@@ -79,5 +79,8 @@ void append(hid_t dataset, double value);     // converted to the dataset's type
 void truncate(hid_t dataset, std::size_t n);  // shrinks a series to its first n values
 std::size_t length(hid_t dataset);
 std::vector<double> read_doubles(hid_t dataset);
+// Reads every dataset of the file, so that a damaged one (a failed checksum, an unreadable
+// chunk) is an error now rather than numbers silently carried on. Throws naming the dataset.
+void read_all_datasets(hid_t file);
 
 }  // namespace hitnet::h5

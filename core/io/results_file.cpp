@@ -164,6 +164,7 @@ ResultsFile ResultsFile::reopen(const std::string& path, int keep_epochs) {
         require(schema == kResultsSchemaVersion, "schema_version " + std::to_string(schema) +
                                                      ", expected " +
                                                      std::to_string(kResultsSchemaVersion));
+        h5::read_all_datasets(file);  // what the run continues from must be intact
         h5::Handle metrics = h5::open_group(file, "metrics");
         const std::vector<double> epochs = h5::read_doubles(h5::open_dataset(metrics, "epoch"));
         const auto keep = std::size_t(

@@ -23,12 +23,12 @@ class BinaryQuantizer final : public Quantizer {
         domain_ == Domain::kUnit ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
     write_range_mask(x, mask, n, window, clip_);
     if (domain_ == Domain::kUnit) {
-      for (std::size_t i = 0; i < n; ++i) q[i] = x[i] >= 0.5f ? 1.0f : 0.0f;
+      for (std::size_t i = 0; i < n; ++i) q[i] = keep_nan(x[i], x[i] >= 0.5f ? 1.0f : 0.0f);
       return;
     }
     const float a =
         domain_ == Domain::kWeight && scale_ ? static_cast<float>(mean_abs(x, n)) : 1.0f;
-    for (std::size_t i = 0; i < n; ++i) q[i] = x[i] >= 0.0f ? a : -a;
+    for (std::size_t i = 0; i < n; ++i) q[i] = keep_nan(x[i], x[i] >= 0.0f ? a : -a);
   }
 
   std::string describe() const override {

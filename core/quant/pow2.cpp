@@ -39,8 +39,9 @@ class Pow2Quantizer final : public Quantizer {
     write_domain_mask(x, mask, n, domain_, clip_);
     float s = 1.0f;
     if (domain_ == Domain::kWeight) {
+      if (fill_nan_unless_finite(x, q, n)) return;
       const float m = max_abs(x, n);
-      if (!(m > 0.0f) || !std::isfinite(m)) {
+      if (!(m > 0.0f)) {  // an all-zero tensor
         std::fill(q, q + n, 0.0f);
         return;
       }
@@ -53,7 +54,7 @@ class Pow2Quantizer final : public Quantizer {
       const float r = std::abs(v) * inv_s;
       const float level =
           r < half_smallest ? 0.0f : std::clamp(nearest_power_of_two(r), smallest_, 1.0f);
-      q[i] = std::copysign(level * s, v);
+      q[i] = keep_nan(v, std::copysign(level * s, v));
     }
   }
 

@@ -7,9 +7,7 @@
 // their known range.
 // A tensor holding NaN or ±inf has no threshold: the output is all NaN, so the loss (and the
 // trainer's divergence check) shows it instead of a silent tensor of zeros.
-#include <algorithm>
 #include <cmath>
-#include <limits>
 #include <sstream>
 
 #include "core/quant/registry.hpp"
@@ -29,12 +27,8 @@ class TtqQuantizer final : public Quantizer {
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
              const Pass&) const override {
     write_domain_mask(x, mask, n, domain_, clip_);
-    const double mean = mean_abs(x, n);
-    if (!std::isfinite(mean)) {
-      std::fill(q, q + n, std::numeric_limits<float>::quiet_NaN());
-      return;
-    }
-    const float delta = static_cast<float>(threshold_ * mean);
+    if (fill_nan_unless_finite(x, q, n)) return;
+    const float delta = static_cast<float>(threshold_ * mean_abs(x, n));
     float alpha = 1.0f;
     if (scale_) {
       const auto above = as_array(x, n).abs() > delta;

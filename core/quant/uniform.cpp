@@ -25,6 +25,7 @@ class UniformQuantizer final : public Quantizer {
              const Pass&) const override {
     ValueRange r = domain_range(domain_);
     if (domain_ == Domain::kWeight) {
+      if (fill_nan_unless_finite(x, q, n)) return;
       const float s = max_abs(x, n);
       r = {-s, s};
     }

@@ -6,12 +6,14 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 
+#include "experiments/lib/exit_codes.hpp"
+
 namespace hitnet {
 
 // Parses argv into `app`. nullopt: go on. Otherwise the program should return that status.
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv);
 
 // The exit status of a command-line error, for checks a program makes after parsing.
-constexpr int kUsageExit = 2;
+constexpr int kUsageExit = exit_code::kBadConfig;
 
 }  // namespace hitnet

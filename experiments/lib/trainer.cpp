@@ -11,6 +11,7 @@
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
 #include "core/io/checkpoint_archive.hpp"
+#include "core/io/checkpoint_files.hpp"
 #include "core/io/results_file.hpp"
 #include "core/io/summary_json.hpp"
 #include "core/io/timestamp.hpp"
@@ -109,7 +110,9 @@ class Run {
     if (!cfg.init.from.empty() && !opt.resume) warm_start(*model_, cfg.model, cfg.init.from);
     state_ = model_->initial_state(cfg.data.batch_size);
     if (opt.resume) {
-      restore(Checkpoint::load(ckpt_dir_ + "/latest.ckpt"));
+      const LoadedCheckpoint latest = load_latest_good(ckpt_dir_);
+      for (const std::string& note : latest.notes) progress_.line(note);
+      restore(latest.checkpoint);
       results_.emplace(ResultsFile::reopen(opt.run_dir + "/results.h5", pos_.epoch - 1));
       progress_.line("resumed at epoch " + std::to_string(pos_.epoch) + ", batch " +
                      std::to_string(pos_.window));
@@ -144,7 +147,7 @@ class Run {
     CheckpointWriter w;
     w("config_hash", info_.config_hash);
     visit(w);
-    w.checkpoint().save(ckpt_dir_ + "/latest.ckpt");
+    save_latest(ckpt_dir_, w.checkpoint());
   }
   void restore(const Checkpoint& ck) {
     if (ck.text("config_hash") != info_.config_hash)
@@ -175,6 +178,13 @@ class Run {
   bool test();
   RunResult interrupted();
   RunResult diverge(const std::string& why);
+
+ public:
+  // Marks the run failed with the reason, as far as the disk still allows (a full disk may
+  // refuse this too: the run then stays "running" on disk, and its lock tells it is dead).
+  void fail(const std::string& why) noexcept;
+
+ private:
   void write_summary(const std::string& status);
 
   const Config& cfg_;
@@ -289,7 +299,9 @@ bool Run::end_epoch() {
 
 bool Run::test() {
   auto& params = model_->parameters().values();
-  params = Checkpoint::load(ckpt_dir_ + "/best.ckpt").floats("params", params.size());
+  const LoadedCheckpoint best = load_checkpoint_file(ckpt_dir_ + "/best.ckpt");
+  for (const std::string& note : best.notes) progress_.line(note);
+  params = best.checkpoint.floats("params", params.size());
   const uint64_t seed = test_seed(cfg_.seed);
   // The headline, as configured.
   const auto headline = evaluate(test_, seed, Pass::evaluate(), configured_passes());
@@ -327,6 +339,15 @@ RunResult Run::diverge(const std::string& why) {
   RunResult result;
   result.status = RunStatus::kDiverged;
   return result;
+}
+
+void Run::fail(const std::string& why) noexcept {
+  try {
+    progress_.line("failed: " + why);
+    write_summary("failed");
+    results_->finish(final_, "failed");
+  } catch (...) {  // the disk that failed the run may fail these too; the error is reported
+  }
 }
 
 void Run::write_summary(const std::string& status) {
@@ -388,7 +409,12 @@ RunResult train(const Config& cfg, const TrainerOptions& options) {
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
   Run run(cfg, options);
-  return run.run();
+  try {
+    return run.run();
+  } catch (const std::exception& e) {
+    run.fail(e.what());
+    throw;
+  }
 }
 
 }  // namespace hitnet

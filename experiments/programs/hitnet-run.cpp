@@ -15,6 +15,7 @@
 #include "core/io/checkpoint_files.hpp"
 #include "core/util/cpu_support.hpp"
 #include "experiments/lib/command_line.hpp"
+#include "experiments/lib/exit_codes.hpp"
 #include "experiments/lib/memory_estimate.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "experiments/lib/trainer.hpp"
@@ -106,7 +107,7 @@ int main(int argc, char** argv) {
     }
   } catch (const ConfigError& e) {
     std::cerr << "hitnet-run: " << e.what() << "\n";
-    return 2;
+    return exit_code::kBadConfig;
   }
   if (print_config) {
     std::cout << to_yaml(cfg) << "# config_hash: " << config_hash(cfg) << "\n";
@@ -155,19 +156,19 @@ int main(int argc, char** argv) {
     const RunResult r = train(cfg, options);
     switch (r.status) {
       case RunStatus::kFinished:
-        return 0;
+        return exit_code::kFinished;
       case RunStatus::kDiverged:
-        return 3;
+        return exit_code::kDiverged;
       case RunStatus::kInterrupted:
-        return 130;
+        return exit_code::kInterrupted;
     }
   } catch (const DataError& e) {
     std::cerr << "hitnet-run: data: " << e.what() << "\n";
   } catch (const ConfigError& e) {
     std::cerr << "hitnet-run: " << e.what() << "\n";
-    return 2;
+    return exit_code::kBadConfig;
   } catch (const std::exception& e) {
     std::cerr << "hitnet-run: " << e.what() << "\n";
   }
-  return 1;
+  return exit_code::kFailed;
 }

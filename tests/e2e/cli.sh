@@ -70,7 +70,7 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check "killed run left a checkpoint" [ -e "$work/killed/checkpoints/latest.ckpt" ]
 check "the run was killed before it finished" [ "$(json "$work/killed/summary.json" status)" = running ]
 check "the killed run's results.h5 opens and says running" \
-  [ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs['status'])" "$work/killed/results.h5")" = running ]
+  [ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs['status'].decode())" "$work/killed/results.h5")" = running ]
 "$bin/hitnet-run" --resume "$work/killed" > "$work/resumed.out" 2>&1; rc=$?
 check "resume exits 0 (got $rc)" [ $rc -eq 0 ]
 check "resume says where it resumed" grep -q "^resumed at epoch" "$work/resumed.out"

@@ -150,12 +150,28 @@ flip_byte() {  # flip_byte FILE OFFSET_FRACTION
 import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); i=int(len(b)*float(sys.argv[2]))
 b[i]^=0x5a; open(p,'wb').write(bytes(b))" "$1" "$2"
 }
+# The newest one damaged: the run falls back to the one before it (the end of epoch 1), says so,
+# keeps the damaged file aside, and ends as the run would have.
 stopped damaged
 flip_byte "$work/damaged/checkpoints/latest.ckpt" 0.6
 "$run" --resume "$work/damaged" > /dev/null 2> "$work/damaged.err"; rc=$?
-check "a damaged latest.ckpt is refused (got $rc)" [ $rc -eq 1 ]
-check "the error names latest.ckpt and says it is damaged" \
-  grep -q "latest.ckpt.*damaged" "$work/damaged.err"
+check "a damaged latest.ckpt falls back to previous.ckpt (got $rc)" [ $rc -eq 0 ]
+check "the log says why and from where" \
+  grep -q "latest.ckpt.*damaged.*previous.ckpt\|previous.ckpt.*latest.ckpt.*damaged" \
+  "$work/damaged/log.txt"
+check "the damaged file is kept aside" [ -e "$work/damaged/checkpoints/latest.ckpt.damaged" ]
+stopped undamaged
+"$run" --resume "$work/undamaged" > /dev/null 2>&1
+check "and the run ends as an undamaged one" \
+  [ "$(json "$work/damaged/summary.json" test_ppl)" = "$(json "$work/undamaged/summary.json" test_ppl)" ]
+# Both damaged: nothing to trust, a clear error naming both.
+stopped damaged-both
+flip_byte "$work/damaged-both/checkpoints/latest.ckpt" 0.6
+flip_byte "$work/damaged-both/checkpoints/previous.ckpt" 0.4
+"$run" --resume "$work/damaged-both" > /dev/null 2> "$work/damaged-both.err"; rc=$?
+check "two damaged checkpoints are refused (got $rc)" [ $rc -eq 1 ]
+check "the error names both and says they are damaged" \
+  grep -q "latest.ckpt.*damaged.*previous.ckpt.*damaged" "$work/damaged-both.err"
 # The learning rate all but vanishes after epoch 1, so epoch 1 stays the best and its damaged
 # best.ckpt is what the final test must read.
 stopped damaged-best train.schedule.type=decay train.schedule.decay_start=2 \
@@ -167,8 +183,9 @@ check "a damaged best.ckpt fails the run instead of a wrong test ppl (got $rc)" 
 check "the error names best.ckpt" grep -q "best.ckpt.*damaged" "$work/damaged-best.err"
 stopped truncated
 truncate -s 100 "$work/truncated/checkpoints/latest.ckpt"
+truncate -s 100 "$work/truncated/checkpoints/previous.ckpt"
 "$run" --resume "$work/truncated" > /dev/null 2> "$work/truncated.err"; rc=$?
-check "a truncated latest.ckpt is refused (got $rc)" [ $rc -eq 1 ]
+check "truncated checkpoints are refused (got $rc)" [ $rc -eq 1 ]
 check "the error names latest.ckpt" grep -q "latest.ckpt.*truncated" "$work/truncated.err"
 
 # --- A checkpoint in the first format (no checksum), as the previous binary wrote it, resumes.

@@ -247,6 +247,30 @@ TEST_CASE("btq is unbiased in both domains", "[quant]") {
   CHECK(std::abs(rounded.q[0] - 0.3f) > 4 * std::sqrt(0.21 / n));
 }
 
+TEST_CASE("btq with ternary sigmoid levels is unbiased on {0, 1/2, 1}", "[quant]") {
+  const QuantSpec spec = quant_spec("btq", {{"unit_levels", std::string("ternary")}});
+  const std::size_t n = 20000;
+  for (float x : {0.0f, 0.1f, 0.5f, 0.62f, 0.97f, 1.0f}) {
+    INFO("x = " << x);
+    const auto r = run(spec, Domain::kUnit, std::vector<float>(n, x), true, 42);
+    double mean = 0;
+    for (float v : r.q) mean += v;
+    mean /= n;
+    const double y = 2.0 * x - 1.0;  // b = btq(y), q = (b + 1) / 2: Var q = (|y| - y²) / 4
+    CHECK(std::abs(mean - x) <= 4 * std::sqrt((std::abs(y) - y * y) / 4 / n) + 1e-12);
+    for (float v : distinct(r.q)) CHECK(std::set<float>{0, 0.5f, 1}.count(v) == 1);
+  }
+  // A gate at 1/2 is exact, where the binary one is a coin toss.
+  CHECK(distinct(run(spec, Domain::kUnit, std::vector<float>(100, 0.5f), true, 1).q) ==
+        std::set<float>{0.5f});
+  // Deterministically: the nearest of {0, 1/2, 1}. Signed outputs are unaffected by the option.
+  QuantSpec det = spec;
+  det.options["eval"] = std::string("deterministic");
+  CHECK(run(det, Domain::kUnit, {0.2f, 0.3f, 0.5f, 0.8f, 1.3f, -0.4f}, false).q ==
+        std::vector<float>{0, 0.5f, 0.5f, 1, 1, 0});
+  CHECK(run(det, Domain::kSigned, {-0.7f, 0.3f, 0.6f}, false).q == std::vector<float>{-1, 0, 1});
+}
+
 TEST_CASE("btq reproduces under a seed and differs across seeds", "[quant]") {
   const auto q = make_quantizer(spec_of("btq"), Domain::kSigned);
   const auto x = sample_values(Domain::kSigned, 1001);  // odd: the last element's own draw
@@ -408,4 +432,20 @@ TEST_CASE("btq trained deterministically rounds and draws nothing", "[quant]") {
   q->apply(x.data(), out.data(), nullptr, x.size(), rng, Pass::train());
   CHECK(out == std::vector<float>{-1, 0, 0, 1});
   CHECK(rng == untouched);
+}
+
+TEST_CASE("no quantizer turns a tensor with NaN or inf into finite values", "[quant]") {
+  // A run that blew up must show it in its loss, not continue on a quietly zeroed tensor. A NaN
+  // stays non-finite everywhere; an infinite weight breaks every per-tensor scale. (An infinite
+  // activation is a saturated gate, clamped to its range; btq clamps weights by definition.)
+  for (const auto& name : kBuiltins)
+    for (Domain d : kDomains)
+      for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+        if (std::isinf(bad) && (d != Domain::kWeight || name == "btq")) continue;
+        INFO(name << ", domain " << int(d) << ", " << bad);
+        std::vector<float> x = sample_values(d, 64);
+        x[7] = bad;
+        const auto q = run(spec_of(name), d, x).q;
+        CHECK_FALSE(std::all_of(q.begin(), q.end(), [](float v) { return std::isfinite(v); }));
+      }
 }
