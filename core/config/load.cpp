@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "core/config/schema.hpp"
-#include "core/data/checksum.hpp"
+#include "core/util/sha256.hpp"
 
 namespace hitnet {
 namespace {
@@ -127,12 +127,11 @@ std::string to_yaml(const Config& cfg) {
 }
 
 std::string config_hash(const Config& cfg) {
-  const std::string canonical =
-      dump(cfg, [](const std::string& key) {
-        // threads: results are deterministic per thread count but the same model and numbers up
-        // to float rounding; leaving it out lets a sweep match a run made with other threads.
-        return key != "name" && key != "threads" && key.rfind("log.", 0) != 0;
-      });
+  const std::string canonical = dump(cfg, [](const std::string& key) {
+    // threads: results are deterministic per thread count but the same model and numbers up
+    // to float rounding; leaving it out lets a sweep match a run made with other threads.
+    return key != "name" && key != "threads" && key.rfind("log.", 0) != 0;
+  });
   return sha256_hex(canonical).substr(0, 12);
 }
 

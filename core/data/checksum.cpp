@@ -1,13 +1,12 @@
 #include "core/data/checksum.hpp"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
 #include "core/data/error.hpp"
+#include "core/util/sha256.hpp"
 
 namespace hitnet {
 namespace fs = std::filesystem;
@@ -39,21 +38,6 @@ std::optional<std::string> listed_sha256(const fs::path& sums_path, const std::s
 }
 
 }  // namespace
-
-std::string sha256_hex(std::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &digest_len, EVP_sha256(), nullptr) != 1)
-    throw DataError("sha256: OpenSSL EVP_Digest failed");
-  static const char* hex_digits = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * digest_len);
-  for (unsigned int i = 0; i < digest_len; ++i) {
-    hex += hex_digits[digest[i] >> 4];
-    hex += hex_digits[digest[i] & 0xf];
-  }
-  return hex;
-}
 
 void verify_listed_checksum(const fs::path& dir, const std::string& name, std::string_view bytes) {
   const fs::path sums_path = dir / "SHA256SUMS";

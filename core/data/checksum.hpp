@@ -6,9 +6,6 @@
 
 namespace hitnet {
 
-// Lower-case hex sha256 of `bytes` (OpenSSL EVP).
-std::string sha256_hex(std::string_view bytes);
-
 // When `dir`/SHA256SUMS exists and lists `name` (lines "HEX  NAME", as `sha256sum` writes them,
 // hashes of the decompressed text), compares it with sha256(bytes); a mismatch is a DataError
 // naming the file, the expected and the actual hash. Files it does not list pass unchecked.

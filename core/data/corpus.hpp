@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/config/config.hpp"
+#include "core/data/data_config.hpp"
 #include "core/data/error.hpp"
 #include "core/data/vocab.hpp"
 

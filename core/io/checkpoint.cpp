@@ -1,7 +1,4 @@
 #include "core/io/checkpoint.hpp"
-
-#include <openssl/evp.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -10,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/io/atomic_file.hpp"
+#include "core/util/sha256.hpp"
 
 namespace hitnet {
 namespace {
@@ -21,16 +19,8 @@ constexpr std::size_t kDigestBytes = 32;                     // SHA-256
 constexpr std::size_t kHeaderBytes = sizeof kMagic + 4 + 8;  // magic, version, payload length
 enum Kind : uint8_t { kFloats = 0, kNumber = 1, kText = 2 };
 
-using Digest = std::array<unsigned char, kDigestBytes>;
-
-Digest sha256(std::string_view bytes) {
-  Digest d{};
-  unsigned int n = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), d.data(), &n, EVP_sha256(), nullptr) != 1 ||
-      n != kDigestBytes)
-    throw std::runtime_error("OpenSSL failed to compute a SHA-256");
-  return d;
-}
+using Digest = Sha256Digest;
+static_assert(sizeof(Digest) == kDigestBytes);
 
 template <typename T>
 void put_raw(std::string& out, const T& v) {

@@ -134,6 +134,7 @@ ResultsFile ResultsFile::create(const std::string& path, const RunInfo& info) {
     h5::write_attr(file, "version", info.version);
     h5::write_attr(file, "git_revision", info.git_revision);
     h5::write_attr(file, "started", info.started);
+    h5::write_attr(file, "init_from", info.init_from);
     h5::write_attr(file, "finished", std::string());
     h5::write_attr(file, "status", std::string("running"));
     h5::Handle metrics = h5::create_group(file, "metrics");

@@ -20,7 +20,8 @@ inline constexpr int kResultsSchemaVersion = 1;
 
 struct RunInfo {
   std::string config_yaml, config_hash, version, git_revision;
-  std::string started;  // ISO-8601 UTC (utc_timestamp())
+  std::string started;         // ISO-8601 UTC (utc_timestamp())
+  std::string init_from = "";  // a warm start's source checkpoint (warm_start's line), else ""
 };
 
 struct EpochRow {

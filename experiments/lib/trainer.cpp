@@ -107,7 +107,10 @@ class Run {
     fs::create_directories(ckpt_dir_);
     info_ = {to_yaml(cfg), config_hash(cfg), kVersion, kGitRevision, utc_timestamp()};
     model_->init_uniform(static_cast<float>(cfg.model.init_range), rng_);
-    if (!cfg.init.from.empty() && !opt.resume) warm_start(*model_, cfg.model, cfg.init.from);
+    if (!cfg.init.from.empty() && !opt.resume) {
+      info_.init_from = warm_start(*model_, cfg.model, cfg.init.from);
+      progress_.line("warm start from " + info_.init_from);
+    }
     state_ = model_->initial_state(cfg.data.batch_size);
     if (opt.resume) {
       const LoadedCheckpoint latest = load_latest_good(ckpt_dir_);

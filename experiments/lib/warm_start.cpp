@@ -3,13 +3,16 @@
 #include <yaml-cpp/yaml.h>
 
 #include <filesystem>
+#include <sstream>
 #include <stdexcept>
 
+#include "core/data/read_file.hpp"
 #include "core/io/checkpoint.hpp"
+#include "core/util/sha256.hpp"
 
 namespace hitnet {
 
-void warm_start(LanguageModel& model, const ModelConfig& m, const std::string& run_dir) {
+std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::string& run_dir) {
   const std::string where = "init.from '" + run_dir + "'";
   const std::string config_path = run_dir + "/config.yaml";
   if (!std::filesystem::is_regular_file(config_path))
@@ -35,12 +38,18 @@ void warm_start(LanguageModel& model, const ModelConfig& m, const std::string& r
   require("embedding", std::to_string(m.embedding));
   require("tie_weights", m.tie_weights ? "true" : "false");
   auto& params = model.parameters().values();
-  const Vector best = Checkpoint::load(run_dir + "/checkpoints/best.ckpt").floats("params");
+  const std::string path = run_dir + "/checkpoints/best.ckpt";
+  const Checkpoint checkpoint = Checkpoint::load(path);
+  const Vector best = checkpoint.floats("params");
   if (best.size() != params.size())
     throw std::runtime_error(where + ": its best checkpoint has " + std::to_string(best.size()) +
                              " parameters, this model " + std::to_string(params.size()) +
                              " (another vocabulary?)");
   params = best;
+  std::ostringstream line;
+  line << path << " (epoch " << checkpoint.number("epoch") << ", valid ppl "
+       << checkpoint.number("valid_ppl") << ", sha256 " << sha256_hex(read_data_file(path)) << ")";
+  return line.str();
 }
 
 }  // namespace hitnet

@@ -11,7 +11,10 @@
 namespace hitnet {
 
 // Loads `run_dir`/checkpoints/best.ckpt into the model's parameters. Throws std::runtime_error
-// naming the directory and the first difference when the source does not fit.
-void warm_start(LanguageModel& model, const ModelConfig& model_cfg, const std::string& run_dir);
+// naming the directory and the first difference when the source does not fit. Returns one line
+// saying what was loaded (file, its epoch and validation perplexity, its SHA-256): the source may
+// still be training, so the run records which parameters it started from.
+std::string warm_start(LanguageModel& model, const ModelConfig& model_cfg,
+                       const std::string& run_dir);
 
 }  // namespace hitnet

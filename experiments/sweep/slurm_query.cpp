@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "core/data/checksum.hpp"
+#include "core/util/sha256.hpp"
 #include "experiments/sweep/child_process.hpp"
 #include "experiments/sweep/interrupts.hpp"
 

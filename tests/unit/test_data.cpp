@@ -13,6 +13,7 @@
 #include "core/data/corpus.hpp"
 #include "core/data/synthetic.hpp"
 #include "core/data/tokenize.hpp"
+#include "core/util/sha256.hpp"
 
 namespace fs = std::filesystem;
 using namespace hitnet;

@@ -235,6 +235,15 @@ TEST_CASE("init.from starts from another run's best parameters", "[training]") {
   run_in(warm, tiny(with(kHitnet, {"train.epochs=1", "init.from=" + source})));
   // Fine-tuned from a trained model, the first epoch is far ahead of a cold start.
   CHECK(metric(warm, "train_loss")[0] < metric(cold, "train_loss")[0] - 0.3);
+  // The run records which parameters it started from (the source may still be training).
+  {
+    h5::QuietErrors quiet;
+    h5::Handle f = h5::open_file(warm + "/results.h5", false);
+    const std::string from = h5::read_string_attr(f, "init_from");
+    CHECK_THAT(from, Catch::StartsWith(source + "/checkpoints/best.ckpt (epoch "));
+    CHECK_THAT(from, Catch::Contains(", valid ppl ") && Catch::Contains(", sha256 "));
+    CHECK(h5::read_string_attr(h5::open_file(cold + "/results.h5", false), "init_from").empty());
+  }
   CHECK_THROWS_WITH(run_in(fresh_dir("warm_mismatch"),
                            tiny({"train.epochs=1", "model.hidden=16", "init.from=" + source})),
                     Catch::Contains("model.hidden is 32 there, 16 here"));
