@@ -130,13 +130,13 @@ void set_method(QuantSpec& spec, const std::string& method) {
   spec.method = method;
 }
 
-// The canonical form: the method and those of its options that differ from their defaults, in
-// the order the quantizer declares them. Options at their default and options of other methods
-// never appear, so adding a quantizer, or an option whose default keeps the old behaviour,
-// changes no existing config's hash (a study's finished sweep points stay finished).
+// The canonical form: the method and every one of its options, set or default, in the order
+// the quantizer declares them, so config.yaml says everything the quantizer was built from (the
+// analysis reads it). Options of other methods never appear, so adding a quantizer changes no
+// existing config's hash; adding an option to one changes the hashes of configs that use it.
 void write(YAML::Emitter& out, const QuantSpec& s) {
   out << YAML::Flow << YAML::BeginMap << YAML::Key << "method" << YAML::Value << s.method;
-  for (const auto& [name, value] : non_default_options(s)) {
+  for (const auto& [name, value] : resolved_options(s)) {
     out << YAML::Key << name << YAML::Value;
     std::visit([&](const auto& v) { write(out, v); }, value);
   }

@@ -176,16 +176,6 @@ std::vector<std::pair<std::string, OptionValue>> resolved_options(const QuantSpe
   return out;
 }
 
-std::vector<std::pair<std::string, OptionValue>> non_default_options(const QuantSpec& spec) {
-  std::vector<std::pair<std::string, OptionValue>> out;
-  if (const QuantizerInfo* q = find_quantizer(spec.method))
-    for (const QuantOption& o : q->options)
-      if (const auto it = spec.options.find(o.name);
-          it != spec.options.end() && it->second != o.default_value)
-        out.emplace_back(o.name, it->second);
-  return out;
-}
-
 QuantOptions resolve(const QuantSpec& spec) {
   const auto resolved = resolved_options(spec);
   return QuantOptions({resolved.begin(), resolved.end()});

@@ -73,12 +73,9 @@ const QuantOption* find_quant_option(const std::string& name);
 // "threshold: uniform has no option 'threshold' (its options: bits, clip_grad)").
 std::string validate_quant_spec(const QuantSpec& spec);
 
-// Every option of the spec's method, explicit or default, in declaration order (what the
-// quantizer is built from). The spec must be valid.
+// Every option of the spec's method, explicit or default, in declaration order (the canonical
+// form written to config.yaml and hashed). The spec must be valid.
 std::vector<std::pair<std::string, OptionValue>> resolved_options(const QuantSpec& spec);
-// The options of `spec` that differ from their method's defaults, in declaration order (the
-// canonical form written to config.yaml and hashed).
-std::vector<std::pair<std::string, OptionValue>> non_default_options(const QuantSpec& spec);
 
 // The options a spec's quantizer is built with. The spec must be valid.
 QuantOptions resolve(const QuantSpec& spec);
