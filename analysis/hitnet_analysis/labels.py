@@ -19,7 +19,7 @@ from pathlib import PurePath
 RELEVANT_OPTIONS = {
     "fp": (),
     "ttq": ("threshold", "scale", "clip_grad"),
-    "btq": ("eval", "clip_grad"),
+    "btq": ("train", "unit_levels", "eval", "clip_grad"),
     "binary": ("scale", "clip_grad"),
     "uniform": ("bits", "clip_grad"),
     "pow2": ("bits", "clip_grad"),
@@ -180,6 +180,8 @@ def describe_quant(config: dict) -> str:
         text = "HitNet"
     else:
         text = " + ".join(t for t in (weights, activations) if t) or "FP"
+    if any(s and s.get("unit_levels") == "ternary" for s in gate_specs(config).values()):
+        text += " (gates {0,½,1})"
     extras = [f"{method_name(spec)} {short}" for key, short in OTHER_PLACEMENTS.items()
               if not _is_fp(spec := placement(config, f"quant.{key}"))]
     return " + ".join([text, *extras])
