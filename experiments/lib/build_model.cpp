@@ -21,13 +21,39 @@ Domain gate_domain(const std::string& gate) {
   return Domain::kSigned;                      // tanh outputs and h = o ⊙ tanh(c) lie in [-1, 1]
 }
 
+// The most specific key wins: quant.layerN.<kind>, then quant.<kind>, then quant.weight_quant.
+PlacedSpec weight_spec(const QuantConfig& q, int layer, const char* kind,
+                       const std::optional<QuantSpec>& general,
+                       std::optional<QuantSpec> QuantConfig::LayerWeights::*own) {
+  if (layer < QuantConfig::kLayerSlots)
+    if (const auto& spec = q.layer[std::size_t(layer)].*own)
+      return {*spec, "quant.layer" + std::to_string(layer) + "." + kind};
+  if (general) return {*general, std::string("quant.") + kind};
+  return {q.weight_quant, "quant.weight_quant"};
+}
+
 }  // namespace
 
+PlacedSpec placed_gate_spec(const QuantConfig& q, const std::string& gate) {
+  if (auto it = q.gates.find(gate); it != q.gates.end()) return {it->second, "quant.gates." + gate};
+  if (gate == "h") return {q.hidden_quant, "quant.hidden_quant"};
+  if (gate == "cell") return {q.cell_state_quant, "quant.cell_state_quant"};
+  return is_sigmoid_gate(gate) ? PlacedSpec{q.sigmoid_quant, "quant.sigmoid_quant"}
+                               : PlacedSpec{q.tanh_quant, "quant.tanh_quant"};
+}
+
 QuantSpec gate_spec(const QuantConfig& q, const std::string& /*cell*/, const std::string& gate) {
-  if (auto it = q.gates.find(gate); it != q.gates.end()) return it->second;
-  if (gate == "h") return q.hidden_quant;
-  if (gate == "cell") return q.cell_state_quant;
-  return is_sigmoid_gate(gate) ? q.sigmoid_quant : q.tanh_quant;
+  return placed_gate_spec(q, gate).spec;
+}
+
+PlacedSpec input_weight_spec(const QuantConfig& q, int layer) {
+  return weight_spec(q, layer, "input_weight_quant", q.input_weight_quant,
+                     &QuantConfig::LayerWeights::input_weight_quant);
+}
+
+PlacedSpec recurrent_weight_spec(const QuantConfig& q, int layer) {
+  return weight_spec(q, layer, "recurrent_weight_quant", q.recurrent_weight_quant,
+                     &QuantConfig::LayerWeights::recurrent_weight_quant);
 }
 
 std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
@@ -41,14 +67,8 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
   ModelQuant quant;
   for (int l = 0; l < m.layers; ++l) {
     LayerQuant lq;
-    // The most specific key wins: quant.layerN.*, then quant.input/recurrent_weight_quant,
-    // then quant.weight_quant.
-    const QuantSpec w_ih = q.input_weight_quant.value_or(q.weight_quant);
-    const QuantSpec w_hh = q.recurrent_weight_quant.value_or(q.weight_quant);
-    const auto* own =
-        l < QuantConfig::kLayerSlots ? &q.layer[static_cast<std::size_t>(l)] : nullptr;
-    lq.w_ih = make(own ? own->input_weight_quant.value_or(w_ih) : w_ih, Domain::kWeight);
-    lq.w_hh = make(own ? own->recurrent_weight_quant.value_or(w_hh) : w_hh, Domain::kWeight);
+    lq.w_ih = make(input_weight_spec(q, l).spec, Domain::kWeight);
+    lq.w_hh = make(recurrent_weight_spec(q, l).spec, Domain::kWeight);
     lq.bias_ih = make(q.bias_quant, Domain::kWeight);
     lq.bias_hh = make(q.bias_quant, Domain::kWeight);
     for (const auto& g : gates)

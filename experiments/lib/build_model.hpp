@@ -15,4 +15,16 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab);
 // "h" for LSTM; "r", "z", "n", "h" for GRU), after the overrides.
 QuantSpec gate_spec(const QuantConfig& q, const std::string& cell, const std::string& gate);
 
+// A resolved setting with the config key it came from, for messages about it (the exporter
+// names the key of a scheme it cannot pack).
+struct PlacedSpec {
+  QuantSpec spec;
+  std::string key;  // e.g. "quant.layer0.input_weight_quant", "quant.sigmoid_quant"
+};
+PlacedSpec placed_gate_spec(const QuantConfig& q, const std::string& gate);
+// W_ih / W_hh of layer `layer`: quant.layerN.*, else quant.input/recurrent_weight_quant, else
+// quant.weight_quant.
+PlacedSpec input_weight_spec(const QuantConfig& q, int layer);
+PlacedSpec recurrent_weight_spec(const QuantConfig& q, int layer);
+
 }  // namespace hitnet

@@ -15,6 +15,7 @@
 #include "core/optim/optimizer.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
+#include "experiments/lib/packed_bench.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "hitnet/version.hpp"
 
@@ -57,6 +58,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)");
   app.add_option("--json", json_path, "also write the figures to this JSON file");
+  bool packed = false;
+  app.add_flag("--packed", packed,
+               "measure the packed ternary inference path against float32 instead of training");
   CLI11_PARSE(app, argc, argv);
 
   Config cfg;
@@ -71,6 +75,11 @@ int main(int argc, char** argv) {
     const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
     omp_set_num_threads(threads);
     Eigen::setNbThreads(threads);
+    if (packed) {
+      const nlohmann::json figures = run_packed_bench(cfg, vocab, seconds);
+      if (!json_path.empty()) std::ofstream(json_path) << figures.dump(2) << "\n";
+      return 0;
+    }
 
     auto model = build_model(cfg, vocab);
     Rng rng(cfg.seed);

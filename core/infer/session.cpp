@@ -1,0 +1,225 @@
+#include "core/infer/session.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "core/infer/kernel_variants.hpp"
+
+namespace hitnet::infer {
+namespace {
+
+using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowMajorMap = Eigen::Map<const RowMajor>;
+using VectorMap = Eigen::Map<const Eigen::VectorXf>;
+
+RowMajorMap map(const FloatMatrix& m) {
+  return RowMajorMap(m.values.data(), m.rows, m.cols);
+}
+
+// α·T as float32, the values the trainer's quantizer produces.
+Eigen::MatrixXf expand(const WeightMatrix& w) {
+  const auto* t = std::get_if<TernaryMatrix>(&w);
+  if (!t) return {};
+  Eigen::MatrixXf m(t->rows, t->cols);
+  for (int r = 0; r < t->rows; ++r)
+    for (int c = 0; c < t->cols; ++c) m(r, c) = t->scale * float(t->code(r, c));
+  return m;
+}
+
+// BTQ at evaluation in deterministic mode, as core/quant/btq.cpp computes it: the nearest level
+// of {0, 1} (sigmoid outputs) or {-1, 0, 1}, for rows [row, row + n) of every column.
+void round_to_levels(Eigen::MatrixXf& m, Eigen::Index row, Eigen::Index n, bool unit) {
+  const float lo = unit ? 0.0f : -1.0f, hi = 1.0f;
+  for (Eigen::Index b = 0; b < m.cols(); ++b) {
+    float* v = m.col(b).data() + row;
+    for (Eigen::Index k = 0; k < n; ++k) v[k] = std::round(std::clamp(v[k], lo, hi));
+  }
+}
+
+}  // namespace
+
+Session::Session(const PackedModel& model, int batch, Engine engine, Isa isa)
+    : model_(model),
+      batch_(batch),
+      engine_(engine),
+      isa_(isa),
+      kernels_(&kernel_variant(isa)) {  // throws when the CPU does not have it
+  if (batch < 1)
+    throw std::invalid_argument("Session: batch must be >= 1, got " + std::to_string(batch));
+  model.validate();
+  const int H = model.hidden;
+  for (std::size_t l = 0; l < model.layers.size(); ++l) {
+    ternary_hidden_.push_back(model.hidden_ternary(int(l)));
+    LayerWeights w;
+    if (engine == Engine::kFloat32Gemm) {
+      w.w_ih = expand(model.layers[l].w_ih);
+      w.w_hh = expand(model.layers[l].w_hh);
+    }
+    expanded_.push_back(std::move(w));
+    LayerState s;
+    s.h = Matrix::Zero(H, batch);
+    if (model.cell == Cell::kLstm) s.c = Matrix::Zero(H, batch);
+    if (ternary_hidden_[l]) s.planes.resize(batch, TernaryMatrix::words_for(H));  // all zero
+    states_.push_back(std::move(s));
+  }
+}
+
+void Session::reset() {
+  for (int b = 0; b < batch_; ++b) reset(b);
+}
+
+void Session::reset(int stream) {
+  if (stream < 0 || stream >= batch_)
+    throw std::out_of_range("Session::reset: stream " + std::to_string(stream) + " outside [0, " +
+                            std::to_string(batch_) + ")");
+  for (std::size_t l = 0; l < states_.size(); ++l) {
+    LayerState& s = states_[l];
+    s.h.col(stream).setZero();
+    if (s.c.size()) s.c.col(stream).setZero();
+    if (ternary_hidden_[l]) s.planes.set(stream, s.h.col(stream).data(), model_.hidden);
+  }
+  have_output_ = false;
+}
+
+void Session::multiply(const WeightMatrix& w, const Matrix& expanded, const Matrix& x,
+                       const TernaryPlanes* planes, Matrix& out) {
+  if (const auto* f = std::get_if<FloatMatrix>(&w)) {
+    out.noalias() = map(*f) * x;
+    return;
+  }
+  if (engine_ == Engine::kFloat32Gemm) {
+    out.noalias() = expanded * x;
+    return;
+  }
+  const auto& t = std::get<TernaryMatrix>(w);
+  out.resize(t.rows, batch_);
+  if (planes) {
+    counts_.resize(std::size_t(t.rows) * batch_);
+    kernels_->ternary_times_ternary(t, *planes, batch_, counts_.data());
+    out = t.scale * Eigen::Map<const Eigen::MatrixXi>(counts_.data(), t.rows, batch_).cast<float>();
+  } else {
+    kernels_->ternary_times_float(t, x.data(), batch_, out.data());
+    out *= t.scale;
+  }
+}
+
+void Session::lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes) {
+  const PackedLayer& layer = model_.layers[l];
+  LayerState& state = states_[l];
+  const Eigen::Index H = model_.hidden;
+  const float inv_sigmoid_slope = 1.0f / layer.sigmoid_slope;
+  const float inv_tanh_slope = 1.0f / layer.tanh_slope;
+
+  // a = (W_ih x + b) + W_hh h, summed in the trainer's order.
+  multiply(layer.w_ih, expanded_[l].w_ih, x, planes, gates_);
+  gates_.colwise() += VectorMap(layer.bias_ih.data(), 4 * H);
+  multiply(layer.w_hh, expanded_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
+           recurrent_);
+  gates_ += recurrent_;
+
+  // [i f o] = σ(a / λσ), g = tanh(a / λtanh), each rounded where it is BTQ.
+  auto a = gates_.array();
+  a.topRows(3 * H) = ((-inv_sigmoid_slope * a.topRows(3 * H)).exp() + 1.0f).inverse();
+  a.bottomRows(H) = (inv_tanh_slope * a.bottomRows(H)).tanh();
+  for (int g : {kLstmI, kLstmF, kLstmO, kLstmG})
+    if (layer.quantized(g)) round_to_levels(gates_, g * H, H, g != kLstmG);
+  const auto i = a.middleRows(kLstmI * H, H), f = a.middleRows(kLstmF * H, H),
+             o = a.middleRows(kLstmO * H, H), g = a.middleRows(kLstmG * H, H);
+
+  // c = Qcell(f ⊙ c + i ⊙ g); h = Qh(o ⊙ Qc(tanh(c / λtanh))).
+  state.c = (f * state.c.array() + i * g).matrix();
+  if (layer.quantized(kLstmCell)) round_to_levels(state.c, 0, H, false);
+  recurrent_ = (inv_tanh_slope * state.c.array()).tanh().matrix();
+  if (layer.quantized(kLstmC)) round_to_levels(recurrent_, 0, H, false);
+  state.h = (o * recurrent_.array()).matrix();
+  if (layer.quantized(kLstmH)) round_to_levels(state.h, 0, H, false);
+}
+
+void Session::gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes) {
+  const PackedLayer& layer = model_.layers[l];
+  LayerState& state = states_[l];
+  const Eigen::Index H = model_.hidden;
+  const float inv_sigmoid_slope = 1.0f / layer.sigmoid_slope;
+  const float inv_tanh_slope = 1.0f / layer.tanh_slope;
+
+  // gx = W_ih x + b_ih, gh = W_hh h + b_hh.
+  multiply(layer.w_ih, expanded_[l].w_ih, x, planes, gates_);
+  gates_.colwise() += VectorMap(layer.bias_ih.data(), 3 * H);
+  multiply(layer.w_hh, expanded_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
+           recurrent_);
+  recurrent_.colwise() += VectorMap(layer.bias_hh.data(), 3 * H);
+
+  // r, z = σ((gx + gh) / λσ); n = tanh((gx_n + r ⊙ gh_n) / λtanh), each rounded where BTQ.
+  auto a = gates_.array();
+  a.topRows(2 * H) += recurrent_.array().topRows(2 * H);
+  a.topRows(2 * H) = ((-inv_sigmoid_slope * a.topRows(2 * H)).exp() + 1.0f).inverse();
+  for (int g : {kGruR, kGruZ})
+    if (layer.quantized(g)) round_to_levels(gates_, g * H, H, true);
+  a.bottomRows(H) += a.middleRows(kGruR * H, H) * recurrent_.array().bottomRows(H);
+  a.bottomRows(H) = (inv_tanh_slope * a.bottomRows(H)).tanh();
+  if (layer.quantized(kGruN)) round_to_levels(gates_, kGruN * H, H, false);
+
+  // h = Qh((1 - z) ⊙ n + z ⊙ h).
+  const auto z = a.middleRows(kGruZ * H, H), n = a.middleRows(kGruN * H, H);
+  state.h = ((1.0f - z) * n + z * state.h.array()).matrix();
+  if (layer.quantized(kGruH)) round_to_levels(state.h, 0, H, false);
+}
+
+void Session::advance(std::span<const int32_t> tokens) {
+  if (tokens.size() != std::size_t(batch_))
+    throw std::invalid_argument("Session: " + std::to_string(tokens.size()) + " tokens for " +
+                                std::to_string(batch_) + " streams");
+  embedded_.resize(model_.embedding, batch_);
+  for (int b = 0; b < batch_; ++b) {
+    const int32_t t = tokens[std::size_t(b)];
+    if (t < 0 || t >= model_.vocab)
+      throw std::out_of_range("Session: token id " + std::to_string(t) + " of stream " +
+                              std::to_string(b) + " outside the vocabulary [0, " +
+                              std::to_string(model_.vocab) + ")");
+    embedded_.col(b) = VectorMap(model_.embedding_table.row(t), model_.embedding);
+  }
+  const Matrix* x = &embedded_;
+  const TernaryPlanes* planes = nullptr;
+  for (std::size_t l = 0; l < states_.size(); ++l) {
+    if (model_.cell == Cell::kLstm)
+      lstm_step(l, *x, planes);
+    else
+      gru_step(l, *x, planes);
+    LayerState& s = states_[l];
+    if (ternary_hidden_[l])
+      for (int b = 0; b < batch_; ++b) s.planes.set(b, s.h.col(b).data(), model_.hidden);
+    x = &s.h;
+    planes = ternary_hidden_[l] ? &s.planes : nullptr;
+  }
+  have_output_ = false;
+}
+
+void Session::step(std::span<const int32_t> tokens) {
+  advance(tokens);
+  output();
+}
+
+void Session::output() {
+  // logits = W_dec h + b, then log-softmax per stream as the trainer's cross-entropy takes it.
+  logits_.noalias() = map(model_.decoder()) * states_.back().h;
+  logits_.colwise() += VectorMap(model_.decoder_bias.data(), model_.vocab);
+  for (int b = 0; b < batch_; ++b) {
+    auto z = logits_.col(b).array();
+    const float max = z.maxCoeff();
+    const float log_sum = float(std::log(double((z - max).exp().sum())));
+    z = z - max - log_sum;
+  }
+  have_output_ = true;
+}
+
+std::span<const float> Session::log_probs(int stream) const {
+  if (!have_output_) throw std::logic_error("Session::log_probs: call step() first");
+  if (stream < 0 || stream >= batch_)
+    throw std::out_of_range("Session::log_probs: stream " + std::to_string(stream) +
+                            " outside [0, " + std::to_string(batch_) + ")");
+  return {logits_.col(stream).data(), std::size_t(model_.vocab)};
+}
+
+}  // namespace hitnet::infer

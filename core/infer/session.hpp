@@ -1,0 +1,91 @@
+#pragma once
+// Running a packed model: a batch of independent streams, each fed one token per step, each
+// with its own recurrent state, each giving the log-probabilities of its next token.
+//
+//   PackedModel model = load_packed("model.hnt");
+//   Session s(model, 1);                         // one stream
+//   for (int32_t token : prompt) s.advance({&token, 1});
+//   s.step({&next, 1});                          // feed a token and compute the output
+//   float lp = s.log_probs(0)[candidate];        // log P(candidate | everything fed so far)
+//
+// The step follows the training code's equations exactly (core/nn/lstm.hpp, core/nn/gru.hpp)
+// in its deterministic evaluation: BTQ placements round to their nearest level, nothing is
+// sampled, no dropout. Products with ternary weights use the ternary kernels: ternary x ternary
+// where the input is a ternary hidden state (popcounts, exact integers), ternary x float where it
+// is the embedding or a full-precision state (adds and subtracts); each result is scaled by α
+// once. Full-precision matrices (embedding, decoder, fp weights) use Eigen. Single-threaded.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "core/infer/packed_model.hpp"
+#include "core/infer/ternary_kernels.hpp"
+
+namespace hitnet::infer {
+
+struct KernelVariant;  // kernel_variants.hpp
+
+// How products with ternary weight matrices are computed.
+enum class Engine {
+  kTernary,      // the ternary kernels on the bit planes (what the packed format is for)
+  kFloat32Gemm,  // the matrices expanded to float32 α·T and multiplied by Eigen's GEMM: the
+                 // float32 path of the same model, for comparisons and benchmarks
+};
+
+class Session {
+ public:
+  // `model` must outlive the session. Throws std::invalid_argument for batch < 1 or an `isa`
+  // the CPU does not support.
+  Session(const PackedModel& model, int batch, Engine engine = Engine::kTernary,
+          Isa isa = best_isa());
+
+  int batch() const { return batch_; }
+  int vocab() const { return model_.vocab; }
+  Engine engine() const { return engine_; }
+  Isa isa() const { return isa_; }
+
+  void reset();            // every stream back to the zero state
+  void reset(int stream);  // one stream
+
+  // Feeds tokens[b] to stream b (tokens.size() == batch) through the recurrent layers only:
+  // conditioning on a prompt, or the recurrent step alone in a benchmark.
+  void advance(std::span<const int32_t> tokens);
+  // advance(), then the decoder and log-softmax.
+  void step(std::span<const int32_t> tokens);
+  // After step(): log P(next token = v | what stream b was fed) for v < vocab.
+  std::span<const float> log_probs(int stream) const;
+
+ private:
+  using Matrix = Eigen::MatrixXf;  // column b = stream b
+  struct LayerState {
+    Matrix h, c;           // hidden x batch (c: LSTM only)
+    TernaryPlanes planes;  // h as bit planes, when the layer's output is ternary
+  };
+  struct LayerWeights {  // the float32 expansion of ternary matrices (kFloat32Gemm only)
+    Matrix w_ih, w_hh;   // empty when the stored matrix is not ternary
+  };
+
+  // out = W x for the batch; `planes` is x as bit planes when x is ternary, else null.
+  void multiply(const WeightMatrix& w, const Matrix& expanded, const Matrix& x,
+                const TernaryPlanes* planes, Matrix& out);
+  // Layer l's step on input x (its planes when x is ternary), updating states_[l].
+  void lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
+  void gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
+  void output();
+
+  const PackedModel& model_;
+  int batch_;
+  Engine engine_;
+  Isa isa_;
+  const KernelVariant* kernels_;
+  std::vector<bool> ternary_hidden_;
+  std::vector<LayerWeights> expanded_;
+  std::vector<LayerState> states_;
+  Matrix embedded_, gates_, recurrent_, logits_;
+  std::vector<int32_t> counts_;
+  bool have_output_ = false;
+};
+
+}  // namespace hitnet::infer
