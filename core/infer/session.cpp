@@ -80,7 +80,7 @@ void Session::reset(int stream) {
     if (s.c.size()) s.c.col(stream).setZero();
     if (ternary_hidden_[l]) s.planes.set(stream, s.h.col(stream).data(), model_.hidden);
   }
-  have_output_ = false;
+  output_steps_ = 0;
 }
 
 void Session::multiply(const WeightMatrix& w, const Matrix& expanded, const Matrix& x,
@@ -193,33 +193,53 @@ void Session::advance(std::span<const int32_t> tokens) {
     x = &s.h;
     planes = ternary_hidden_[l] ? &s.planes : nullptr;
   }
-  have_output_ = false;
+  output_steps_ = 0;
 }
 
 void Session::step(std::span<const int32_t> tokens) {
-  advance(tokens);
+  if (tokens.size() != std::size_t(batch_))
+    throw std::invalid_argument("Session: " + std::to_string(tokens.size()) + " tokens for " +
+                                std::to_string(batch_) + " streams");
+  steps(tokens);
+}
+
+void Session::steps(std::span<const int32_t> tokens) {
+  const std::size_t B = std::size_t(batch_);
+  if (tokens.empty() || tokens.size() % B != 0)
+    throw std::invalid_argument("Session::steps: " + std::to_string(tokens.size()) +
+                                " tokens are not a whole number of steps of " +
+                                std::to_string(batch_) + " streams");
+  const int T = int(tokens.size() / B);
+  outputs_.resize(model_.hidden, Eigen::Index(T) * batch_);
+  for (int t = 0; t < T; ++t) {
+    advance(tokens.subspan(std::size_t(t) * B, B));
+    outputs_.middleCols(Eigen::Index(t) * batch_, batch_) = states_.back().h;
+  }
   output();
+  output_steps_ = T;
 }
 
 void Session::output() {
-  // logits = W_dec h + b, then log-softmax per stream as the trainer's cross-entropy takes it.
-  logits_.noalias() = map(model_.decoder()) * states_.back().h;
+  // logits = W_dec h + b for every step at once, then log-softmax per column as the trainer's
+  // cross-entropy takes it.
+  logits_.noalias() = map(model_.decoder()) * outputs_;
   logits_.colwise() += VectorMap(model_.decoder_bias.data(), model_.vocab);
-  for (int b = 0; b < batch_; ++b) {
-    auto z = logits_.col(b).array();
+  for (Eigen::Index k = 0; k < logits_.cols(); ++k) {
+    auto z = logits_.col(k).array();
     const float max = z.maxCoeff();
     const float log_sum = float(std::log(double((z - max).exp().sum())));
     z = z - max - log_sum;
   }
-  have_output_ = true;
 }
 
-std::span<const float> Session::log_probs(int stream) const {
-  if (!have_output_) throw std::logic_error("Session::log_probs: call step() first");
-  if (stream < 0 || stream >= batch_)
-    throw std::out_of_range("Session::log_probs: stream " + std::to_string(stream) +
-                            " outside [0, " + std::to_string(batch_) + ")");
-  return {logits_.col(stream).data(), std::size_t(model_.vocab)};
+std::span<const float> Session::log_probs(int stream, int step) const {
+  if (output_steps_ == 0)
+    throw std::logic_error("Session::log_probs: no output since the last advance() or reset()");
+  if (stream < 0 || stream >= batch_ || step < 0 || step >= output_steps_)
+    throw std::out_of_range("Session::log_probs: stream " + std::to_string(stream) + ", step " +
+                            std::to_string(step) + " outside [0, " + std::to_string(batch_) +
+                            ") x [0, " + std::to_string(output_steps_) + ")");
+  return {logits_.col(Eigen::Index(step) * batch_ + stream).data(), std::size_t(model_.vocab)};
 }
 
 }  // namespace hitnet::infer

@@ -7,6 +7,7 @@
 //   for (int32_t token : prompt) s.advance({&token, 1});
 //   s.step({&next, 1});                          // feed a token and compute the output
 //   float lp = s.log_probs(0)[candidate];        // log P(candidate | everything fed so far)
+//   s.steps(text);                               // a whole text, one output per token
 //
 // The step follows the training code's equations exactly (core/nn/lstm.hpp, core/nn/gru.hpp)
 // in its deterministic evaluation: BTQ placements round to their nearest level, nothing is
@@ -54,8 +55,13 @@ class Session {
   void advance(std::span<const int32_t> tokens);
   // advance(), then the decoder and log-softmax.
   void step(std::span<const int32_t> tokens);
-  // After step(): log P(next token = v | what stream b was fed) for v < vocab.
-  std::span<const float> log_probs(int stream) const;
+  // Several steps at once: tokens[t * batch + b] goes to stream b at step t, and the output is
+  // computed after every step. The same as one step() per t, but with one decoder product for
+  // all the steps instead of one per step: how to score a text fast (hitnet-eval does).
+  void steps(std::span<const int32_t> tokens);
+  // After step() or steps(): log P(next token = v | what stream b was fed up to step t of that
+  // call) for v < vocab.
+  std::span<const float> log_probs(int stream, int step = 0) const;
 
  private:
   using Matrix = Eigen::MatrixXf;  // column b = stream b
@@ -73,7 +79,7 @@ class Session {
   // Layer l's step on input x (its planes when x is ternary), updating states_[l].
   void lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
   void gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
-  void output();
+  void output();  // log-probabilities for the top layer's states in outputs_
 
   const PackedModel& model_;
   int batch_;
@@ -83,9 +89,9 @@ class Session {
   std::vector<bool> ternary_hidden_;
   std::vector<LayerWeights> expanded_;
   std::vector<LayerState> states_;
-  Matrix embedded_, gates_, recurrent_, logits_;
+  Matrix embedded_, gates_, recurrent_, outputs_, logits_;
   std::vector<int32_t> counts_;
-  bool have_output_ = false;
+  int output_steps_ = 0;  // steps of the last step() / steps() call; 0 after advance()
 };
 
 }  // namespace hitnet::infer

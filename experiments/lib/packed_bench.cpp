@@ -45,9 +45,10 @@ double calls_per_second(Call call, double seconds) {
 
 // Both engines' figures at one batch size.
 struct Figures {
-  double product_us = 0;     // W_hh of layer 0 times one step's batch of states
-  double step_tokens_s = 0;  // the recurrent step
-  double eval_tokens_s = 0;  // whole evaluation
+  double product_us = 0;       // W_hh of layer 0 times one step's batch of states
+  double step_tokens_s = 0;    // the recurrent step
+  double output_tokens_s = 0;  // the step with its output, token by token (step())
+  double eval_tokens_s = 0;    // whole evaluation, as hitnet-eval runs it (steps() per window)
 };
 
 // Random token ids, `steps` steps of `batch` streams, cycled through by the measurements.
@@ -70,21 +71,34 @@ class TokenStream {
   std::vector<int32_t> ids_;
 };
 
-Figures measure(const infer::PackedModel& model, infer::Engine engine, int batch, double seconds) {
+Figures measure(const infer::PackedModel& model, infer::Engine engine, int batch, int bptt,
+                double seconds) {
   Figures f;
   infer::Session session(model, batch, engine);
   TokenStream tokens(model.vocab, batch, 7);
   // Bring the states to what a running model has, then time.
   for (int k = 0; k < 50; ++k) session.advance(tokens.next());
   f.step_tokens_s = batch * calls_per_second([&] { session.advance(tokens.next()); }, seconds);
-  double sink = 0;
-  f.eval_tokens_s = batch * calls_per_second(
-                                [&] {
-                                  session.step(tokens.next());
-                                  for (int b = 0; b < batch; ++b)
-                                    sink -= session.log_probs(b)[std::size_t(tokens.target(b))];
-                                },
-                                seconds);
+  double sink = 0;  // the log-probabilities are read, as an evaluation would
+  f.output_tokens_s = batch * calls_per_second(
+                                  [&] {
+                                    session.step(tokens.next());
+                                    for (int b = 0; b < batch; ++b)
+                                      sink -= session.log_probs(b)[std::size_t(tokens.target(b))];
+                                  },
+                                  seconds);
+  std::vector<int32_t> window(std::size_t(bptt) * batch);
+  for (auto& id : window) id = tokens.next()[0];
+  f.eval_tokens_s =
+      bptt * batch *
+      calls_per_second(
+          [&] {
+            session.steps(window);
+            for (int t = 0; t < bptt; ++t)
+              for (int b = 0; b < batch; ++b)
+                sink -= session.log_probs(b, t)[std::size_t(window[std::size_t(t) * batch + b])];
+          },
+          seconds);
   if (sink == 12345.0) std::printf(" ");  // keep the log-probabilities alive
 
   // The W_hh product alone, on a state of the right kind.
@@ -185,20 +199,24 @@ nlohmann::json run_packed_bench(const Config& cfg, int vocab, double seconds) {
                       {"threads", 1}};
   std::printf("%-8s %-34s %14s %14s %9s\n", "batch", "measure", "packed", "float32", "speed-up");
   for (int batch : {1, 10}) {
-    const Figures t = measure(packed, infer::Engine::kTernary, batch, each);
-    const Figures f = measure(packed, infer::Engine::kFloat32Gemm, batch, each);
+    const Figures t = measure(packed, infer::Engine::kTernary, batch, cfg.data.bptt, each);
+    const Figures f = measure(packed, infer::Engine::kFloat32Gemm, batch, cfg.data.bptt, each);
     const double trainer = trainer_eval_tokens_s(cfg, *model, vocab, batch, each);
     std::printf("%-8d %-34s %14.2f %14.2f %8.2fx\n", batch, "W_hh product (us per step)",
                 t.product_us, f.product_us, f.product_us / t.product_us);
     std::printf("%-8d %-34s %14.0f %14.0f %8.2fx\n", batch, "recurrent step (tokens/s)",
                 t.step_tokens_s, f.step_tokens_s, t.step_tokens_s / f.step_tokens_s);
+    std::printf("%-8d %-34s %14.0f %14.0f %8.2fx\n", batch, "step with output (tokens/s)",
+                t.output_tokens_s, f.output_tokens_s, t.output_tokens_s / f.output_tokens_s);
     std::printf("%-8d %-34s %14.0f %14.0f %8.2fx\n", batch, "whole evaluation (tokens/s)",
                 t.eval_tokens_s, f.eval_tokens_s, t.eval_tokens_s / f.eval_tokens_s);
-    std::printf("%-8d %-34s %14s %14.0f\n", batch, "trainer's evaluate, bptt windows", "", trainer);
+    std::printf("%-8d %-34s %14s %14.0f\n", batch, "trainer's evaluate (tokens/s)", "", trainer);
     j["batch" + std::to_string(batch)] = {
         {"w_hh_product_us", {{"packed", t.product_us}, {"float32", f.product_us}}},
         {"recurrent_step_tokens_per_s",
          {{"packed", t.step_tokens_s}, {"float32", f.step_tokens_s}}},
+        {"step_with_output_tokens_per_s",
+         {{"packed", t.output_tokens_s}, {"float32", f.output_tokens_s}}},
         {"eval_tokens_per_s", {{"packed", t.eval_tokens_s}, {"float32", f.eval_tokens_s}}},
         {"trainer_eval_tokens_per_s", trainer}};
   }

@@ -7,8 +7,10 @@
 //   - model bytes: the packed file and the recurrent weights, against float32
 //   - the W_hh product alone (the ternary kernel against the float32 GEMM), µs per step
 //   - the recurrent step (embedding and every recurrent layer), tokens/s
-//   - whole evaluation (the step, decoder, log-softmax and the target's log-probability),
-//     tokens/s, with the trainer's own deterministic evaluation (windows of data.bptt) beside it
+//   - the step with its output (decoder, log-softmax), token by token: the streaming case
+//   - whole evaluation as hitnet-eval runs it (windows of data.bptt steps, one decoder product
+//     per window, the targets' log-probabilities read), tokens/s, with the trainer's own
+//     deterministic evaluation (LanguageModel::evaluate on the same windows) beside it
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.hpp"

@@ -50,11 +50,10 @@ PackedEvaluation evaluate_packed(const infer::PackedModel& model, const BatchedS
   const auto B = std::size_t(split.batch());
   for (int k = 0; k < e.windows; ++k) {
     const Window w = split.window(k);
-    for (int t = 0; t < w.len; ++t) {
-      session.step(std::span<const int32_t>(w.inputs + std::size_t(t) * B, B));
+    session.steps(std::span<const int32_t>(w.inputs, std::size_t(w.len) * B));
+    for (int t = 0; t < w.len; ++t)
       for (std::size_t b = 0; b < B; ++b)
-        e.nll -= session.log_probs(int(b))[std::size_t(w.targets[std::size_t(t) * B + b])];
-    }
+        e.nll -= session.log_probs(int(b), t)[std::size_t(w.targets[std::size_t(t) * B + b])];
     e.tokens += double(w.len) * w.batch;
   }
   e.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -219,6 +219,37 @@ TEST_CASE("streams are independent and reset restarts one", "[infer][session]") 
   CHECK(run(fresh, tokens) == together);
 }
 
+TEST_CASE("steps() scores a window as one step() per token would", "[infer][session]") {
+  Scheme s;
+  s.btq = all_placements(Cell::kLstm), s.layers = 2;
+  const PackedModel m = random_model(s, 49);
+  const auto tokens = random_tokens(7, 3, m.vocab, 50);
+  Session one_by_one(m, 3), windowed(m, 3);
+  const Trace want = run(one_by_one, tokens);
+  std::vector<int32_t> flat;
+  for (const auto& step : tokens) flat.insert(flat.end(), step.begin(), step.end());
+  windowed.steps(flat);
+  for (int t = 0; t < 7; ++t)
+    for (int b = 0; b < 3; ++b)
+      for (int v = 0; v < m.vocab; ++v)
+        REQUIRE(windowed.log_probs(b, t)[std::size_t(v)] ==
+                Approx(want[std::size_t(t)][std::size_t(b)][std::size_t(v)]).margin(1e-5));
+  CHECK_THROWS_AS(windowed.log_probs(0, 7), std::out_of_range);
+  // The recurrent state went on identically: the next step agrees too.
+  one_by_one.step(tokens[0]);
+  windowed.step(tokens[0]);
+  for (int b = 0; b < 3; ++b)
+    for (int v = 0; v < m.vocab; ++v)
+      REQUIRE(windowed.log_probs(b)[std::size_t(v)] ==
+              Approx(one_by_one.log_probs(b)[std::size_t(v)]).margin(1e-5));
+  CHECK_THROWS_AS(windowed.log_probs(0, 1), std::out_of_range);
+  CHECK_THROWS_AS(windowed.steps({}), std::invalid_argument);
+  CHECK_THROWS_WITH(windowed.steps(std::span<const int32_t>(flat.data(), 4)),
+                    Catch::Contains("4 tokens are not a whole number of steps of 3 streams"));
+  windowed.advance(tokens[1]);
+  CHECK_THROWS_AS(windowed.log_probs(0), std::logic_error);  // advance() computes no output
+}
+
 TEST_CASE("a session refuses what it cannot run", "[infer][session]") {
   const PackedModel m = random_model(Scheme{}, 48);
   CHECK_THROWS_AS(Session(m, 0), std::invalid_argument);
