@@ -4,6 +4,7 @@
 // null.
 #include <cstdint>
 
+#include "core/infer/row_blocked_ternary.hpp"
 #include "core/infer/ternary_kernels.hpp"
 #include "core/infer/ternary_matrix.hpp"
 
@@ -12,7 +13,10 @@ namespace hitnet::infer {
 struct KernelVariant {
   void (*ternary_times_ternary)(const TernaryMatrix& w, const TernaryPlanes& x, int batch,
                                 int32_t* out);
-  void (*ternary_times_float)(const TernaryMatrix& w, const float* x, int batch, float* out);
+  // `blocked` is w in RowBlockedTernary layout when the variant uses it, else null.
+  void (*ternary_times_float)(const TernaryMatrix& w, const RowBlockedTernary* blocked,
+                              const float* x, int batch, float* out);
+  bool uses_row_blocks = false;
 };
 
 const KernelVariant* portable_kernels();

@@ -2,14 +2,13 @@
 //   ternary x ternary: 8 words (512 columns) at a time, the row's last words by a masked load;
 //     popcount by VPOPCNTQ where the CPU has AVX512_VPOPCNTDQ (Ice Lake and later, Zen 4), else
 //     by the nibble table on 512-bit registers (AVX512BW).
-//   ternary x float: 16 columns at a time; the 16 bits of each bit plane that cover them are
-//     mask registers, so x is added (+1 plane) and subtracted (-1 plane) under those masks.
+//   ternary x float: the AVX2 kernel (row blocks and vpermps lookups). A 512-bit version that
+//     adds x under the planes' bits as mask registers was dropped: no AVX-512 machine here to
+//     test or time it on.
 #include "core/infer/kernel_variants.hpp"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
-
-#include <cstring>
 
 #define HITNET_AVX512 __attribute__((target("avx512f,avx512bw")))
 #define HITNET_AVX512_VPOPCNT __attribute__((target("avx512f,avx512bw,avx512vpopcntdq")))
@@ -79,47 +78,13 @@ HITNET_AVX512_VPOPCNT
 
 #undef HITNET_TERNARY_TIMES_TERNARY
 
-// Bits c .. c+15 of a row's plane (c a multiple of 16; little-endian words).
-HITNET_AVX512 inline __mmask16 column_mask(const uint64_t* row, int c) {
-  uint16_t bits;
-  std::memcpy(&bits, reinterpret_cast<const unsigned char*>(row) + c / 8, sizeof bits);
-  return __mmask16(bits);
-}
-
-HITNET_AVX512 void ternary_times_float(const TernaryMatrix& w, const float* x, int batch,
-                                       float* out) {
-  const int full32 = w.cols / 32 * 32;
-  for (int r = 0; r < w.rows; ++r) {
-    const uint64_t *wp = w.plus_row(r), *wm = w.minus_row(r);
-    for (int b = 0; b < batch; ++b) {
-      const float* xb = x + std::size_t(b) * w.cols;
-      // Two independent sums (each takes adds and subtracts) so they do not wait on each other.
-      __m512 s0 = _mm512_setzero_ps(), s1 = s0;
-      int c = 0;
-      for (; c < full32; c += 32) {
-        const __m512 x0 = _mm512_loadu_ps(xb + c), x1 = _mm512_loadu_ps(xb + c + 16);
-        s0 = _mm512_mask_add_ps(s0, column_mask(wp, c), s0, x0);
-        s1 = _mm512_mask_add_ps(s1, column_mask(wp, c + 16), s1, x1);
-        s0 = _mm512_mask_sub_ps(s0, column_mask(wm, c), s0, x0);
-        s1 = _mm512_mask_sub_ps(s1, column_mask(wm, c + 16), s1, x1);
-      }
-      for (; c < w.cols; c += 16) {
-        const int n = w.cols - c;
-        const __mmask16 valid = n >= 16 ? __mmask16(0xffff) : __mmask16((1u << n) - 1);
-        const __m512 xc = _mm512_maskz_loadu_ps(valid, xb + c);
-        s0 = _mm512_mask_add_ps(s0, column_mask(wp, c), s0, xc);
-        s0 = _mm512_mask_sub_ps(s0, column_mask(wm, c), s0, xc);
-      }
-      out[std::size_t(b) * w.rows + r] = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-    }
-  }
-}
-
 }  // namespace
 
 const KernelVariant* avx512_kernels(bool vpopcnt) {
-  static const KernelVariant bw{ternary_times_ternary, ternary_times_float};
-  static const KernelVariant with_vpopcnt{ternary_times_ternary_vpopcnt, ternary_times_float};
+  // Float inputs: the AVX2 kernel (every AVX-512 CPU has AVX2), tested on any AVX2 machine.
+  static const KernelVariant bw{ternary_times_ternary, avx2_kernels()->ternary_times_float, true};
+  static const KernelVariant with_vpopcnt{ternary_times_ternary_vpopcnt,
+                                          avx2_kernels()->ternary_times_float, true};
   return vpopcnt ? &with_vpopcnt : &bw;
 }
 

@@ -52,12 +52,18 @@ Session::Session(const PackedModel& model, int batch, Engine engine, Isa isa)
   const int H = model.hidden;
   for (std::size_t l = 0; l < model.layers.size(); ++l) {
     ternary_hidden_.push_back(model.hidden_ternary(int(l)));
+    const PackedLayer& layer = model.layers[l];
     LayerWeights w;
     if (engine == Engine::kFloat32Gemm) {
-      w.w_ih = expand(model.layers[l].w_ih);
-      w.w_hh = expand(model.layers[l].w_hh);
+      w.w_ih.expanded = expand(layer.w_ih);
+      w.w_hh.expanded = expand(layer.w_hh);
+    } else {  // ternary matrices that multiply float inputs: in their kernel's layout
+      const auto* ih = std::get_if<TernaryMatrix>(&layer.w_ih);
+      const auto* hh = std::get_if<TernaryMatrix>(&layer.w_hh);
+      if (ih && !model.input_ternary(int(l))) w.w_ih.from_floats.emplace(isa, *ih);
+      if (hh && !ternary_hidden_[l]) w.w_hh.from_floats.emplace(isa, *hh);
     }
-    expanded_.push_back(std::move(w));
+    prepared_.push_back(std::move(w));
     LayerState s;
     s.h = Matrix::Zero(H, batch);
     if (model.cell == Cell::kLstm) s.c = Matrix::Zero(H, batch);
@@ -83,14 +89,14 @@ void Session::reset(int stream) {
   output_steps_ = 0;
 }
 
-void Session::multiply(const WeightMatrix& w, const Matrix& expanded, const Matrix& x,
+void Session::multiply(const WeightMatrix& w, const Prepared& prepared, const Matrix& x,
                        const TernaryPlanes* planes, Matrix& out) {
   if (const auto* f = std::get_if<FloatMatrix>(&w)) {
     out.noalias() = map(*f) * x;
     return;
   }
   if (engine_ == Engine::kFloat32Gemm) {
-    out.noalias() = expanded * x;
+    out.noalias() = prepared.expanded * x;
     return;
   }
   const auto& t = std::get<TernaryMatrix>(w);
@@ -100,7 +106,7 @@ void Session::multiply(const WeightMatrix& w, const Matrix& expanded, const Matr
     kernels_->ternary_times_ternary(t, *planes, batch_, counts_.data());
     out = t.scale * Eigen::Map<const Eigen::MatrixXi>(counts_.data(), t.rows, batch_).cast<float>();
   } else {
-    kernels_->ternary_times_float(t, x.data(), batch_, out.data());
+    (*prepared.from_floats)(x.data(), batch_, out.data());
     out *= t.scale;
   }
 }
@@ -113,9 +119,9 @@ void Session::lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* pla
   const float inv_tanh_slope = 1.0f / layer.tanh_slope;
 
   // a = (W_ih x + b) + W_hh h, summed in the trainer's order.
-  multiply(layer.w_ih, expanded_[l].w_ih, x, planes, gates_);
+  multiply(layer.w_ih, prepared_[l].w_ih, x, planes, gates_);
   gates_.colwise() += VectorMap(layer.bias_ih.data(), 4 * H);
-  multiply(layer.w_hh, expanded_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
+  multiply(layer.w_hh, prepared_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
            recurrent_);
   gates_ += recurrent_;
 
@@ -145,9 +151,9 @@ void Session::gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* plan
   const float inv_tanh_slope = 1.0f / layer.tanh_slope;
 
   // gx = W_ih x + b_ih, gh = W_hh h + b_hh.
-  multiply(layer.w_ih, expanded_[l].w_ih, x, planes, gates_);
+  multiply(layer.w_ih, prepared_[l].w_ih, x, planes, gates_);
   gates_.colwise() += VectorMap(layer.bias_ih.data(), 3 * H);
-  multiply(layer.w_hh, expanded_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
+  multiply(layer.w_hh, prepared_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
            recurrent_);
   recurrent_.colwise() += VectorMap(layer.bias_hh.data(), 3 * H);
 

@@ -16,6 +16,7 @@
 // is the embedding or a full-precision state (adds and subtracts); each result is scaled by α
 // once. Full-precision matrices (embedding, decoder, fp weights) use Eigen. Single-threaded.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -25,8 +26,6 @@
 #include "core/infer/ternary_kernels.hpp"
 
 namespace hitnet::infer {
-
-struct KernelVariant;  // kernel_variants.hpp
 
 // How products with ternary weight matrices are computed.
 enum class Engine {
@@ -69,12 +68,16 @@ class Session {
     Matrix h, c;           // hidden x batch (c: LSTM only)
     TernaryPlanes planes;  // h as bit planes, when the layer's output is ternary
   };
-  struct LayerWeights {  // the float32 expansion of ternary matrices (kFloat32Gemm only)
-    Matrix w_ih, w_hh;   // empty when the stored matrix is not ternary
+  struct Prepared {   // what the session makes of a stored ternary matrix, once
+    Matrix expanded;  // kFloat32Gemm: α·T as float32
+    std::optional<TernaryFloatProduct> from_floats;  // kTernary, when its input is float
+  };
+  struct LayerWeights {
+    Prepared w_ih, w_hh;
   };
 
   // out = W x for the batch; `planes` is x as bit planes when x is ternary, else null.
-  void multiply(const WeightMatrix& w, const Matrix& expanded, const Matrix& x,
+  void multiply(const WeightMatrix& w, const Prepared& prepared, const Matrix& x,
                 const TernaryPlanes* planes, Matrix& out);
   // Layer l's step on input x (its planes when x is ternary), updating states_[l].
   void lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
@@ -87,7 +90,7 @@ class Session {
   Isa isa_;
   const KernelVariant* kernels_;
   std::vector<bool> ternary_hidden_;
-  std::vector<LayerWeights> expanded_;
+  std::vector<LayerWeights> prepared_;
   std::vector<LayerState> states_;
   Matrix embedded_, gates_, recurrent_, outputs_, logits_;
   std::vector<int32_t> counts_;

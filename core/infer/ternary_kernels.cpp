@@ -90,8 +90,18 @@ void ternary_times_ternary(Isa isa, const TernaryMatrix& w, const TernaryPlanes&
   kernel_variant(isa).ternary_times_ternary(w, x, batch, out);
 }
 
+TernaryFloatProduct::TernaryFloatProduct(Isa isa, const TernaryMatrix& w)
+    : variant_(&kernel_variant(isa)), w_(&w) {
+  if (variant_->uses_row_blocks) blocked_ = RowBlockedTernary::from(w);
+}
+
+void TernaryFloatProduct::operator()(const float* x, int batch, float* out) const {
+  variant_->ternary_times_float(*w_, variant_->uses_row_blocks ? &blocked_ : nullptr, x, batch,
+                                out);
+}
+
 void ternary_times_float(Isa isa, const TernaryMatrix& w, const float* x, int batch, float* out) {
-  kernel_variant(isa).ternary_times_float(w, x, batch, out);
+  TernaryFloatProduct(isa, w)(x, batch, out);
 }
 
 }  // namespace hitnet::infer

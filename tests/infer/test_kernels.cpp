@@ -4,7 +4,10 @@
 // (small integers), and within float rounding otherwise.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <set>
+#include <sstream>
 
 #include "core/infer/ternary_kernels.hpp"
 #include "random_model.hpp"
@@ -42,6 +45,37 @@ TEST_CASE("the kernel variants this machine runs", "[infer][kernels]") {
       TernaryMatrix w = TernaryMatrix::from_codes(nullptr, 0, 0, 1.0f);
       CHECK_THROWS_AS(ternary_times_float(isa, w, nullptr, 1, nullptr), std::invalid_argument);
     }
+}
+
+// The dispatcher against a second source of the CPU's features, the kernel's /proc/cpuinfo
+// flags (Linux x86-64): a build or CPU without AVX-512 (the Zen 3 this was written on) must
+// never run an AVX-512 kernel, and one with AVX2 must not fall back to the portable code.
+TEST_CASE("the dispatcher picks the best variant the CPU has", "[infer][kernels]") {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  std::set<std::string> flags;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) {
+      std::istringstream words(line.substr(line.find(':') + 1));
+      for (std::string flag; words >> flag;) flags.insert(flag);
+      break;
+    }
+#if defined(__x86_64__)
+  if (flags.empty()) {
+    WARN("no /proc/cpuinfo flags: dispatch not checked against them");
+    return;
+  }
+  const bool avx512 = flags.count("avx512f") && flags.count("avx512bw");
+  Isa expected = Isa::kPortable;
+  if (flags.count("avx2")) expected = Isa::kAvx2;
+  if (avx512) expected = Isa::kAvx512;
+  if (avx512 && flags.count("avx512_vpopcntdq")) expected = Isa::kAvx512Vpopcnt;
+  INFO("expected " << isa_name(expected) << ", chosen " << isa_name(best_isa()));
+  CHECK(best_isa() == expected);
+  CHECK(isa_supported(Isa::kAvx512) == avx512);
+#else
+  CHECK(best_isa() == Isa::kPortable);
+#endif
 }
 
 TEST_CASE("ternary x ternary equals the integer dot products", "[infer][kernels]") {

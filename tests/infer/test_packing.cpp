@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/infer/packed_format.hpp"
+#include "core/infer/row_blocked_ternary.hpp"
 #include "random_model.hpp"
 
 using namespace hitnet::infer;
@@ -31,6 +32,26 @@ TEST_CASE("ternary codes round-trip through the bit planes", "[infer][packing]")
   }
   const int8_t bad[] = {0, 2};
   CHECK_THROWS_AS(TernaryMatrix::from_codes(bad, 1, 2, 1.0f), std::invalid_argument);
+}
+
+TEST_CASE("the row-blocked layout holds the same codes", "[infer][packing]") {
+  std::mt19937_64 rng(8);
+  for (int rows : {1, 7, 8, 9, 20})
+    for (int cols : {1, 2, 3, 4, 64, 65, 100}) {
+      const TernaryMatrix t = random_ternary(rows, cols, rng);
+      const RowBlockedTernary b = RowBlockedTernary::from(t);
+      CHECK(b.blocks == (rows + 7) / 8);
+      CHECK(b.groups == (cols + 2) / 3);
+      for (int r = 0; r < rows; ++r)
+        for (int c = 0; c < cols; ++c) {
+          const int bit = 4 * (r % 8) + c % 3;
+          const int plus = (b.plus_block(r / 8)[c / 3] >> bit) & 1;
+          const int minus = (b.minus_block(r / 8)[c / 3] >> bit) & 1;
+          REQUIRE(plus - minus == t.code(r, c));
+        }
+      for (std::size_t k = 0; k < b.plus.size(); ++k)  // each nibble's top bit stays clear
+        CHECK(((b.plus[k] | b.minus[k]) & 0x88888888u) == 0);
+    }
 }
 
 TEST_CASE("ternary activations set their planes", "[infer][packing]") {
