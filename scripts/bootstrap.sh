@@ -10,11 +10,15 @@ packages=(
   # C++ libraries
   libeigen3-dev libyaml-cpp-dev nlohmann-json3-dev libhdf5-dev libcli11-dev catch2
   libssl-dev liblzma-dev xz-utils
+  # CI's hardening pass (scripts/sanitize-and-fuzz.sh): clang, its sanitizer and libFuzzer
+  # runtimes, and its OpenMP
+  clang libclang-rt-14-dev libomp-14-dev
   # GEMM backends compared by scripts/bench-gemm-backends.sh
   libopenblas-dev libblis-dev
   # analysis (Debian's Python: /usr/bin/python3)
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-yaml
   python3-nbconvert python3-nbformat python3-ipykernel python3-pytest
+  python3-venv python3-pip python3-setuptools
   # a private single-node Slurm for the sweep tests
   slurmctld slurmd slurm-client munge
 )
@@ -36,11 +40,14 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 # policy-rc.d: Debian's slurm and munge packages would start their daemons on install; the
 # project starts its own private ones (scripts/slurm/) and needs none running system-wide.
-policy=/usr/sbin/policy-rc.d
-created_policy=0
+# Removed again however this script ends -- a failed apt-get, Ctrl-C, SIGTERM: left behind, it
+# would refuse every later service start on the machine. (HITNET_POLICY_RC_D: for the test.)
+policy=${HITNET_POLICY_RC_D:-/usr/sbin/policy-rc.d}
 if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' > "$policy" && chmod +x "$policy" && created_policy=1
+  trap 'rm -f "$policy"' EXIT
+  trap 'exit 130' INT TERM HUP  # through the EXIT trap, which a signal's default action skips
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
 fi
 apt-get install -y -q --no-install-recommends "${missing[@]}"
-[ "$created_policy" -eq 1 ] && rm -f "$policy"
 echo "bootstrap: done"

@@ -10,12 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+import json
+
 import h5py
 import numpy as np
 import pandas as pd
 import yaml
 
 RESULTS_NAME = "results.h5"
+SUMMARY_NAME = "summary.json"
 FINISHED_STATUSES = ("finished", "failed", "diverged")
 METRIC_COLUMNS = ("epoch", "lr", "train_loss", "train_ppl", "valid_ppl", "tokens_per_s", "wall_s")
 STAT_NAMES = ("count", "nonfinite", "mean", "std", "min", "max", "frac_zero")
@@ -73,6 +76,7 @@ class Run:
     metrics: pd.DataFrame
     final: dict
     histogram_epochs: list
+    summary: dict = field(default_factory=dict)  # summary.json ({} if absent or unreadable)
 
     @property
     def status(self) -> str:
@@ -163,11 +167,12 @@ def load_run(path) -> Run:
         with open_results(h5_path) as f:
             attrs = {k: _plain(v) for k, v in f.attrs.items()}
             group = f.get("metrics", {})
-            metrics = pd.DataFrame({name: group[name][()] for name in METRIC_COLUMNS
-                                    if name in group})
-            extra = sorted(set(group) - set(METRIC_COLUMNS))  # future series, kept
-            for name in extra:
-                metrics[name] = group[name][()]
+            # Known series first, then any others (grad_norm_*, clipped_frac, qerr.<tensor>,
+            # future ones) in name order; a series shorter than the others is padded with NaN.
+            names = [n for n in METRIC_COLUMNS if n in group]
+            names += sorted(set(group) - set(METRIC_COLUMNS))
+            metrics = pd.DataFrame({name: pd.Series(group[name][()]) for name in names},
+                                   columns=names)
             final = {k: _plain(v) for k, v in f["final"].attrs.items()} if "final" in f else {}
             histogram_epochs = sorted(int(g.attrs.get("epoch", n.split("_")[-1]))
                                       for n, g in f.get("histograms", {}).items())
@@ -175,4 +180,18 @@ def load_run(path) -> Run:
         raise OSError(f"{h5_path}: cannot read as a hitnet results file: {e}") from e
     return Run(path=h5_path.parent, h5_path=h5_path, attrs=attrs,
                config=_parse_config(attrs.get("config", ""), h5_path),
-               metrics=metrics, final=final, histogram_epochs=histogram_epochs)
+               metrics=metrics, final=final, histogram_epochs=histogram_epochs,
+               summary=read_summary(h5_path.parent))
+
+
+def read_summary(run_dir) -> dict:
+    """summary.json of a run directory as a dict ({} when absent). It is replaced atomically
+    by the trainer, so a read never sees half a file; an unparsable one is reported."""
+    path = Path(run_dir) / SUMMARY_NAME
+    if not path.exists():
+        return {}
+    try:
+        summary = json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise ValueError(f"{path}: not readable as JSON: {e}") from e
+    return summary if isinstance(summary, dict) else {}

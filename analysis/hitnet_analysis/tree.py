@@ -1,7 +1,6 @@
 """A results tree (a sweep, or any folder of runs) as one pandas DataFrame."""
 from __future__ import annotations
 
-import json
 import os
 import warnings
 from pathlib import Path
@@ -10,7 +9,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .run import RESULTS_NAME, load_run
+from .labels import describe_quant, eval_mode_from_config, flat_config, run_labels
+from .run import RESULTS_NAME, load_run, read_summary
 
 # Config keys (dotted) that say how a run was quantized; see core/config/config.hpp.
 WEIGHT_METHOD = "config.quant.weight_quant.method"
@@ -25,8 +25,20 @@ OTHER_PLACEMENTS = {"input_weight_quant": "w_ih", "recurrent_weight_quant": "w_h
                     "embedding_quant": "emb", "decoder_weight_quant": "dec"}
 K_BIT_METHODS = ("uniform",)  # methods whose bit width is part of their name in labels
 # /final attributes that become plain columns (others get a "final." prefix).
+# eval_mode: how test_ppl was measured ("deterministic", "sample", "expectation", or "fp" for
+# a model without stochastic quantizers); test_ppl_<mode>: the test perplexity in each mode
+# (models with stochastic quantizers).
 FINAL_COLUMNS = ("best_valid_ppl", "test_ppl", "test_ppl_mean", "test_ppl_std", "eval_samples",
-                 "epochs_run")
+                 "epochs_run", "eval_mode", "test_ppl_deterministic", "test_ppl_sample",
+                 "test_ppl_sample_std", "test_ppl_sample_passes", "test_ppl_expectation")
+# summary.json keys that add to what results.h5 says.
+SUMMARY_COLUMNS = ("best_epoch", "peak_rss_mb", "wall_s", "train_tokens_per_s", "started",
+                   "finished", "git_revision")
+# summary.json's test_ppl_by_mode {"sample": {"ppl", "std", "passes"}} -> the /final names.
+BY_MODE_COLUMNS = {("deterministic", "ppl"): "test_ppl_deterministic",
+                   ("sample", "ppl"): "test_ppl_sample", ("sample", "std"): "test_ppl_sample_std",
+                   ("sample", "passes"): "test_ppl_sample_passes",
+                   ("expectation", "ppl"): "test_ppl_expectation"}
 
 
 def flatten(d: dict, prefix: str = "") -> dict:
@@ -52,30 +64,51 @@ def _run_dirs(root: Path):
             yield Path(dirpath)
 
 
+def _summary_columns(summary: dict) -> dict:
+    """The columns summary.json gives: final metrics, test_ppl_by_mode flattened to the
+    /final attribute names, and run facts (best_epoch, peak_rss_mb, ...). JSON null -> NaN."""
+    out = {k: summary[k] for k in (*FINAL_COLUMNS, *SUMMARY_COLUMNS) if k in summary}
+    by_mode = summary.get("test_ppl_by_mode")
+    if isinstance(by_mode, dict):
+        for (mode, field), column in BY_MODE_COLUMNS.items():
+            value = (by_mode.get(mode) or {}).get(field)
+            if value is not None:
+                out.setdefault(column, value)
+    return {k: (np.nan if v is None else v) for k, v in out.items()}
+
+
 def _row_from_h5(run_dir: Path) -> dict:
     run = load_run(run_dir)
     last = run.metrics.iloc[-1] if len(run.metrics) else {}
-    return {
-        "name": run.name, "status": run.status, "complete": run.complete,
+    status = run.status
+    # A run stopped by a signal checkpoints and says so in summary.json; results.h5 keeps
+    # "running" (it may be resumed).
+    if status == "running" and run.summary.get("status") == "interrupted":
+        status = "interrupted"
+    row = {
+        "name": run.name, "status": status, "complete": run.complete,
         "epochs": len(run.metrics),
         "last_valid_ppl": float(last["valid_ppl"]) if len(run.metrics) else np.nan,
         "histogram_epochs": tuple(run.histogram_epochs),
         "config_hash": run.attrs.get("config_hash", ""),
         **{f"final.{k}" if k not in FINAL_COLUMNS else k: v for k, v in run.final.items()},
-        **flatten(run.config, "config."),
     }
+    for key, value in _summary_columns(run.summary).items():
+        row.setdefault(key, value)  # results.h5 wins where both say something
+    row.update(flatten(run.config, "config."))
+    return row
 
 
 def _row_from_summary(run_dir: Path) -> dict:
     """A run directory without results.h5 (e.g. copied without the bulky file)."""
-    summary = json.loads((run_dir / "summary.json").read_text())
+    summary = read_summary(run_dir)
     config_file = run_dir / "config.yaml"
     config = yaml.safe_load(config_file.read_text()) if config_file.exists() else {}
     row = {"name": (config or {}).get("name", run_dir.name), "status": summary.get("status", ""),
            "complete": summary.get("status") in ("finished", "failed", "diverged"),
            "epochs": summary.get("epochs_run", np.nan),
            "config_hash": summary.get("config_hash", "")}
-    row.update({k: summary[k] for k in FINAL_COLUMNS if k in summary})
+    row.update(_summary_columns(summary))
     row.update(flatten(config or {}, "config."))
     return row
 
@@ -103,11 +136,40 @@ def load_tree(root) -> pd.DataFrame:
         readable = row["status"] != "unreadable" and (run_dir / RESULTS_NAME).exists()
         row["results_file"] = str(run_dir / RESULTS_NAME) if readable else None
         rows.append(row)
-    frame = pd.DataFrame(rows)
-    for column in ("name", "status", "complete", "epochs", *FINAL_COLUMNS[:2], "path",
-                   "results_file"):
+    return with_derived_columns(pd.DataFrame(rows))
+
+
+def with_derived_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Adds what every table and figure reads, so that each computes it the same way:
+    - eval_mode: as recorded, else from the config (eval_mode_recorded False);
+    - headline_test_ppl, headline_mode: the deterministic test perplexity when the run
+      recorded one (the ternary model as hardware runs it), else test_ppl in its eval_mode;
+    - label: what each run is, from its config against the others of the frame (labels.py).
+    Missing standard columns are added empty, so a tree of unfinished runs has them too."""
+    frame = frame.copy()
+    for column in ("name", "status", "complete", "epochs", *FINAL_COLUMNS, "path",
+                   "results_file", "config_hash"):
         if column not in frame:
-            frame[column] = pd.Series(dtype=float)
+            frame[column] = pd.Series(np.nan, index=frame.index, dtype=object
+                                      if column in ("eval_mode", "name", "status", "path",
+                                                    "results_file", "config_hash") else float)
+    configs = [flat_config(row) for _, row in frame.iterrows()]
+    if "eval_mode_recorded" in frame:  # derived before (a frame put together from others)
+        recorded = frame["eval_mode_recorded"].fillna(False).astype(bool)
+    else:
+        recorded = frame["eval_mode"].map(lambda m: isinstance(m, str) and m != "")
+    frame["eval_mode_recorded"] = recorded
+    frame["eval_mode"] = [m if r else (eval_mode_from_config(c) if c else np.nan)
+                          for m, r, c in zip(frame["eval_mode"], recorded, configs)]
+    deterministic = pd.to_numeric(frame["test_ppl_deterministic"], errors="coerce")
+    frame["headline_test_ppl"] = deterministic.where(deterministic.notna(),
+                                                     pd.to_numeric(frame["test_ppl"], errors="coerce"))
+    frame["headline_mode"] = np.where(deterministic.notna(), "deterministic", frame["eval_mode"])
+    frame.loc[frame["headline_test_ppl"].isna(), "headline_mode"] = np.nan
+    labels = run_labels([c for c in configs if c],
+                        hashes=[h for h, c in zip(frame["config_hash"], configs) if c])
+    # A run whose config could not be read is named by its own name (or directory).
+    frame["label"] = [labels.pop(0) if c else str(n) for c, n in zip(configs, frame["name"])]
     return frame
 
 
@@ -142,7 +204,9 @@ def degradation_table(tree: pd.DataFrame, metric: str = "test_ppl") -> pd.DataFr
     runs = tree[tree["status"] == "finished"].copy() if "status" in tree else tree.copy()
     runs["quant"] = [quant_label(r) for _, r in runs.iterrows()]
     runs[CELL] = runs[CELL].fillna("?") if CELL in runs else "?"  # groupby drops NaN keys
-    is_fp = runs["quant"] == "W fp / A fp"
+    # Full precision everywhere (labels.describe_quant: no placement quantizes).
+    is_fp = pd.Series([describe_quant(flat_config(r)) == "FP" and bool(flat_config(r))
+                       for _, r in runs.iterrows()], index=runs.index, dtype=bool)
     baselines = runs[is_fp].groupby(CELL)[metric].min()
     runs[f"baseline_{metric}"] = runs[CELL].map(baselines)
     runs["degradation"] = runs[metric] - runs[f"baseline_{metric}"]

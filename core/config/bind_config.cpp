@@ -1,8 +1,10 @@
 // The one list of config keys: each bound to its field with its allowed values and doc.
 // Defaults are the struct initialisers in config.hpp. Keys of a section stay together.
 #include <algorithm>
+#include <set>
 
 #include "core/config/schema.hpp"
+#include "core/nn/recurrent_layer.hpp"
 
 namespace hitnet {
 namespace {
@@ -10,19 +12,11 @@ namespace {
 const Range kProbability = {.min = 0, .max = 1, .max_open = true};  // [0, 1)
 const Range kFactor = {.min = 0, .max = 1, .min_open = true};       // (0, 1]
 
-// Gates of each cell, as the per-gate quantizer keys quant.gates.<gate> name them.
-const std::vector<std::string> kLstmGates = {"i", "f", "g", "o", "c"};
-const std::vector<std::string> kGruGates = {"r", "z", "n"};
-
-std::string gate_doc(const std::string& gate) {
-  if (gate == "i") return "LSTM input gate i (sigmoid), overrides quant.sigmoid_quant";
-  if (gate == "f") return "LSTM forget gate f (sigmoid), overrides quant.sigmoid_quant";
-  if (gate == "g") return "LSTM candidate g (tanh), overrides quant.tanh_quant";
-  if (gate == "o") return "LSTM output gate o (sigmoid), overrides quant.sigmoid_quant";
-  if (gate == "c") return "LSTM tanh(c_t) (tanh), overrides quant.tanh_quant";
-  if (gate == "r") return "GRU reset gate r (sigmoid), overrides quant.sigmoid_quant";
-  if (gate == "z") return "GRU update gate z (sigmoid), overrides quant.sigmoid_quant";
-  return "GRU candidate n (tanh), overrides quant.tanh_quant";
+// "LSTM input gate i (sigmoid), overrides quant.sigmoid_quant"
+std::string gate_doc(const GateSpec& g) {
+  const bool sigmoid = g.group == GateGroup::kSigmoid;
+  return g.doc + (sigmoid ? " (sigmoid), overrides quant.sigmoid_quant"
+                          : " (tanh), overrides quant.tanh_quant");
 }
 
 }  // namespace
@@ -61,7 +55,9 @@ void bind_config(Schema& s, Config& c) {
          "corpus=synthetic: training tokens");
 
   ModelConfig& m = c.model;
-  s.bind("model.cell", m.cell, {"lstm", "gru"}, "recurrent cell");
+  Choices cell_choices;
+  for (const CellInfo* cell : cells()) cell_choices.push_back(cell->name);
+  s.bind("model.cell", m.cell, cell_choices, "recurrent cell");
   s.bind("model.layers", m.layers, at_least(1), "stacked recurrent layers");
   s.bind("model.hidden", m.hidden, at_least(1), "hidden units per layer");
   s.bind("model.embedding", m.embedding, at_least(1), "embedding size");
@@ -101,17 +97,22 @@ void bind_config(Schema& s, Config& c) {
   s.bind("quant.tanh_quant", q.tanh_quant, "every tanh output (LSTM g and tanh(c), GRU n)");
   s.bind("quant.cell_state_quant", q.cell_state_quant, "LSTM cell state c_t");
   s.bind("quant.hidden_quant", q.hidden_quant, "hidden state h_t, the layer output");
-  for (const auto* gates : {&kLstmGates, &kGruGates})
-    for (const std::string& g : *gates) {
-      const std::string key = "quant.gates." + g;
-      s.bind(key, q.gates, g, gate_doc(g));
-      s.rule(key, [&q, &m, g, gates] {
-        const bool own = (m.cell == "lstm") == (gates == &kLstmGates);
-        if (!q.gates.count(g) || own) return std::string();
-        const auto& valid = m.cell == "lstm" ? kLstmGates : kGruGates;
+  // quant.gates.<name>: every cell's sigmoid and tanh outputs, from the cells' gate tables.
+  std::set<std::string> bound;  // a name two cells share is one key
+  for (const CellInfo* cell : cells())
+    for (const GateSpec& g : cell->gates) {
+      if (!g.has_gate_key() || !bound.insert(g.name).second) continue;
+      const std::string key = "quant.gates." + g.name;
+      s.bind(key, q.gates, g.name, gate_doc(g));
+      s.rule(key, [&q, &m, name = g.name] {
+        const CellInfo* own = find_cell(m.cell);
+        if (!q.gates.count(name) || !own) return std::string();
         std::string names;
-        for (const auto& v : valid) names += " " + v;
-        return "model.cell " + m.cell + " has no gate '" + g + "' (its gates:" + names + ")";
+        bool has = false;
+        for (const GateSpec& gate : own->gates)
+          if (gate.has_gate_key()) names += " " + gate.name, has = has || gate.name == name;
+        if (has) return std::string();
+        return "model.cell " + m.cell + " has no gate '" + name + "' (its gates:" + names + ")";
       });
     }
   s.bind("quant.embedding_quant", q.embedding_quant, "embedding output");
@@ -124,6 +125,10 @@ void bind_config(Schema& s, Config& c) {
          "λ of the tanhs (overrides quant.sloping_factor)");
   s.bind("quant.eval_samples", q.eval_samples, at_least(1),
          "evaluation passes when a quantizer samples at evaluation (eval: sample)");
+
+  s.bind("init.from", c.init.from, {},
+         "warm start: a run directory whose checkpoints/best.ckpt gives the initial parameters "
+         "(same model shape and vocabulary); '' = random in model.init_range");
 
   TrainConfig& t = c.train;
   s.bind("train.optimizer", t.optimizer, {"sgd", "adam"}, "optimizer");

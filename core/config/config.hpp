@@ -9,19 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace hitnet {
+#include "core/quant/quant_spec.hpp"
 
-// One quantizer setting (quant.<placement>.*). Each method reads the keys it needs.
-struct QuantSpec {
-  std::string method = "fp";  // registry name: fp, uniform, binary, ttq, btq, ...
-  int bits = 2;               // k for k-bit methods
-  double threshold = 0.7;     // ttq: Δ = threshold · mean|x|
-  bool scale = true;          // ttq / binary: multiply the levels by α
-  bool clip_grad = true;      // STE: zero the gradient outside the scheme's clip range
-  // Stochastic methods at evaluation: sample | expectation | deterministic.
-  std::string eval = "expectation";
-  bool operator==(const QuantSpec&) const = default;
-};
+namespace hitnet {
 
 struct DataConfig {
   std::string corpus = "ptb";  // ptb | ptb_char | wikitext2 | text8 | files | synthetic
@@ -103,6 +93,13 @@ struct TrainConfig {
   bool operator==(const TrainConfig&) const = default;
 };
 
+// Where the parameters start: random (model.init_range), or a trained run's best checkpoint
+// (a warm start: fine-tune a quantized model from its full-precision twin).
+struct InitConfig {
+  std::string from;  // a run directory ("" = random initialisation)
+  bool operator==(const InitConfig&) const = default;
+};
+
 struct HistogramConfig {
   std::vector<int> epochs = {1};  // epochs to dump (1-based); see also every and last
   int every = 0;                  // also every k epochs (0 = off)
@@ -125,6 +122,7 @@ struct Config {
   DataConfig data;
   ModelConfig model;
   QuantConfig quant;
+  InitConfig init;
   TrainConfig train;
   LogConfig log;
   bool operator==(const Config&) const = default;

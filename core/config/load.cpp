@@ -95,7 +95,15 @@ std::string dump(const Config& cfg, const std::function<bool(const std::string&)
 }  // namespace
 
 Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
-  return parse_config(read_text(path, path), path, overrides);
+  const std::string text = read_text(path, path);
+  // An empty file (or only comments, or `{}`) would silently start a full run of defaults: a
+  // truncated or wrong file, never what was meant.
+  if (const YAML::Node root = parse_yaml(text, path, true);
+      root.IsNull() || (root.IsMap() && root.size() == 0))
+    throw ConfigError(path +
+                      ": the config file is empty (no keys); a config sets keys or starts "
+                      "from others with `defaults: [file.yaml]`");
+  return parse_config(text, path, overrides);
 }
 
 Config parse_config(const std::string& yaml_text, const std::string& source,

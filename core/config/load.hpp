@@ -16,7 +16,7 @@ struct ConfigError : std::runtime_error {
 };
 
 // Loads `path`, applies overrides ("a.b.c=value", value parsed as YAML), fills defaults and
-// validates every key before returning. Throws ConfigError.
+// validates every key before returning. Throws ConfigError, also for a file without any key.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides = {});
 
 // Same from YAML text; `source` names it in messages.

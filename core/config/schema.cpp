@@ -15,13 +15,6 @@ namespace {
 
 // ---- numbers as text ---------------------------------------------------------------------
 
-// Shortest text that reads back to the same double ("0.1", not "0.10000000000000001").
-std::string shortest(double v) {
-  char buf[64];
-  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
-  return std::string(buf, end);
-}
-
 // As shortest(), but always float syntax ("20.0", "1.0e-08") so that any YAML reader
 // (PyYAML too) reads a float back.
 std::string yaml_double(double v) {
@@ -109,36 +102,48 @@ std::string to_text(const T& v) {
   return out.c_str();
 }
 
-// ---- a QuantSpec's keys (its values are checked by the quantizer registry) -------------------
+// ---- a QuantSpec: `method` plus the options its quantizer declares (core/quant/registry.hpp) --
 
-template <class Spec, class F>
-void for_each_spec_key(Spec& s, F&& f) {
-  f("method", s.method, "quantizer name (see the list below)");
-  f("bits", s.bits, "bits of k-bit methods (uniform, balanced, pow2, alternating)");
-  f("threshold", s.threshold, "ttq: threshold Δ = threshold · mean|x|");
-  f("scale", s.scale, "ttq / binary: multiply the levels by the scale α");
-  f("clip_grad", s.clip_grad, "straight-through gradient zeroed outside the clip range");
-  f("eval", s.eval, "stochastic methods at evaluation: sample | expectation | deterministic");
-}
-
+// Every sub-key a spec may have: the method and every option of every registered quantizer
+// (which ones a method accepts is checked by validate_quant_spec).
 std::vector<std::string> spec_keys() {
-  std::vector<std::string> keys;
-  QuantSpec s;
-  for_each_spec_key(s, [&](const char* name, auto&, const char*) { keys.emplace_back(name); });
+  std::vector<std::string> keys = {"method"};
+  for (const std::string& name : quant_option_names()) keys.push_back(name);
   return keys;
 }
 
+// Reads an option's YAML value as the type of its declared default.
+std::string read(const YAML::Node& n, const QuantOption& option, OptionValue& out) {
+  return std::visit(
+      [&](auto v) {
+        std::string err = read(n, v);
+        if (err.empty()) out = v;
+        return err;
+      },
+      option.default_value);
+}
+
+// A new method drops the options of the old one; the same method keeps them (so a derived
+// config or an override can change one option of an inherited quantizer).
+void set_method(QuantSpec& spec, const std::string& method) {
+  if (method != spec.method) spec.options.clear();
+  spec.method = method;
+}
+
+// The canonical form: the method and every one of its options, set or default, in the order
+// the quantizer declares them. Options of other methods never appear, so adding a quantizer
+// or an option changes no existing config's hash.
 void write(YAML::Emitter& out, const QuantSpec& s) {
-  out << YAML::Flow << YAML::BeginMap;
-  for_each_spec_key(s, [&](const char* name, const auto& value, const char*) {
+  out << YAML::Flow << YAML::BeginMap << YAML::Key << "method" << YAML::Value << s.method;
+  for (const auto& [name, value] : resolved_options(s)) {
     out << YAML::Key << name << YAML::Value;
-    write(out, value);
-  });
+    std::visit([&](const auto& v) { write(out, v); }, value);
+  }
   out << YAML::EndMap;
 }
 
 const std::string kSpecType =
-    "quantizer: a method name, or a map of method, bits, threshold, scale, clip_grad, eval";
+    "quantizer: a method name, or a map of `method` and that method's options";
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -179,23 +184,7 @@ void for_each_entry(const YAML::Node& map, const std::string& prefix, const Sour
 
 }  // namespace
 
-// ---- Range, Source ---------------------------------------------------------------------------
-
-bool Range::contains(double v) const {
-  const bool above = min_open ? v > min : v >= min;
-  const bool below = max_open ? v < max : v <= max;
-  return above && below;  // false for NaN
-}
-
-std::string Range::text() const {
-  const bool has_min = std::isfinite(min), has_max = std::isfinite(max);
-  if (has_min && has_max)
-    return std::string("in ") + (min_open ? "(" : "[") + shortest(min) + ", " + shortest(max) +
-           (max_open ? ")" : "]");
-  if (has_min) return (min_open ? "> " : ">= ") + shortest(min);
-  if (has_max) return (max_open ? "< " : "<= ") + shortest(max);
-  return "";
-}
+// ---- Source ---------------------------------------------------------------------------------
 
 std::string Source::at(const YAML::Node& node) const {
   if (!has_lines) return name;
@@ -346,16 +335,21 @@ void Schema::bind_spec(const std::string& key, SpecSlot slot, const std::string&
               nullptr,
               nullptr};
   field.load = [slot](const std::string& sub_key, const YAML::Node& n) -> std::string {
-    if (!sub_key.empty()) {  // one key of the spec
-      std::string err;
-      for_each_spec_key(slot.make(), [&](const char* name, auto& value, const char*) {
-        if (sub_key == name) err = read(n, value);
-      });
+    if (sub_key == "method") {
+      std::string method;
+      std::string err = read(n, method);
+      if (err.empty()) set_method(slot.make(), method);
+      return err;
+    }
+    if (!sub_key.empty()) {  // one option of the spec
+      OptionValue value;
+      std::string err = read(n, *find_quant_option(sub_key), value);
+      if (err.empty()) slot.make().options[sub_key] = value;
       return err;
     }
     if (n.IsNull() && slot.unset) return slot.unset(), "";
     if (n.IsMap()) return slot.make(), "";  // the schema sets its keys one by one
-    if (n.IsScalar()) return slot.make().method = n.Scalar(), "";  // `ttq` means {method: ttq}
+    if (n.IsScalar()) return set_method(slot.make(), n.Scalar()), "";  // `ttq`: {method: ttq}
     return "expected a " + kSpecType + ", found " + found(n);
   };
   field.emit = [slot](YAML::Emitter& out) {
@@ -429,9 +423,12 @@ void Schema::set(Field& field, const std::string& sub_key, const YAML::Node& val
   set_at_[key] = where;
   if (field.sub_keys.empty() || !sub_key.empty()) return;
   if (value.IsScalar()) set_at_[key + ".method"] = where;
-  if (value.IsMap())
+  if (!value.IsMap()) return;
+  // `method` first: a new method drops the old one's options, wherever it stands in the map.
+  for (const bool method_pass : {true, false})
     for_each_entry(value, key, src,
                    [&](const std::string& name, const std::string& at, const YAML::Node& v) {
+                     if ((name == "method") != method_pass) return;
                      if (!std::count(field.sub_keys.begin(), field.sub_keys.end(), name))
                        unknown_key(join(key, name), at);
                      set(field, name, v, at, src);
@@ -486,12 +483,9 @@ std::string Schema::describe() const {
   std::ostringstream out;
   for (const Field& f : fields_)
     out << f.key << " = " << f.default_text << "\n    " << f.doc << "  [" << f.type << "]\n";
-  out << "\nA quantizer is a method name (`ttq`) or a map of these keys:\n";
-  QuantSpec defaults;
-  for_each_spec_key(defaults, [&](const char* name, const auto& value, const char* doc) {
-    out << name << " = " << to_text(value) << "\n    " << doc << "\n";
-  });
-  out << "Quantizer methods: " << list_text(quantizer_names()) << "\n";
+  out << "\nA quantizer is a method name (`ttq`) or a map of `method` and that method's options\n"
+         "(`{method: ttq, threshold: 0.5}`). Methods and their options, with defaults:\n"
+      << describe_quantizers();
   return out.str();
 }
 

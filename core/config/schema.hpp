@@ -15,24 +15,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/config/config.hpp"
+#include "core/util/range.hpp"
 
 namespace hitnet {
-
-// Allowed numbers: [min, max] with either end optionally open.
-struct Range {
-  double min = -std::numeric_limits<double>::infinity();
-  double max = std::numeric_limits<double>::infinity();
-  bool min_open = false, max_open = false;
-
-  bool contains(double v) const;
-  std::string text() const;  // ">= 1", "> 0", "in [0, 1)", "" (anything)
-};
-inline Range at_least(double min) {
-  return {.min = min};
-}
-inline Range greater_than(double min) {
-  return {.min = min, .min_open = true};
-}
 
 // Allowed strings (empty: any string).
 using Choices = std::vector<std::string>;

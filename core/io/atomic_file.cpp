@@ -31,6 +31,13 @@ std::string temp_path_for(const std::string& path) {
   return path + ".tmp." + std::to_string(::getpid());
 }
 
+bool is_temp_name(const std::string& file_name) {
+  const std::size_t mark = file_name.rfind(".tmp.");
+  if (mark == std::string::npos || mark == 0) return false;
+  const std::string pid = file_name.substr(mark + 5);
+  return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
+}
+
 void replace_file(const std::string& temp, const std::string& path) {
   fsync_path(temp, O_RDONLY);
   if (std::rename(temp.c_str(), path.c_str()) != 0) fail("cannot rename '" + temp + "' to", path);
@@ -38,15 +45,21 @@ void replace_file(const std::string& temp, const std::string& path) {
   fsync_path(dir.empty() ? "." : dir.string(), O_RDONLY | O_DIRECTORY);
 }
 
-void write_file_atomically(const std::string& path, std::string_view content) {
-  const std::string temp = temp_path_for(path);
+void write_temp_file(const std::string& temp, std::string_view content) {
   std::FILE* out = std::fopen(temp.c_str(), "wb");
   if (!out) fail("cannot write", temp);
   const bool ok = std::fwrite(content.data(), 1, content.size(), out) == content.size();
   if (std::fclose(out) != 0 || !ok) {
+    const int write_errno = errno;  // what went wrong, not what remove() may set
     std::remove(temp.c_str());
+    errno = write_errno;
     fail("cannot write", temp);
   }
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  const std::string temp = temp_path_for(path);
+  write_temp_file(temp, content);
   replace_file(temp, path);
 }
 

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -162,12 +164,13 @@ ResultsFile ResultsFile::reopen(const std::string& path, int keep_epochs) {
         require(schema == kResultsSchemaVersion, "schema_version " + std::to_string(schema) +
                                                      ", expected " +
                                                      std::to_string(kResultsSchemaVersion));
+        h5::read_all_datasets(file);  // what the run continues from must be intact
         h5::Handle metrics = h5::open_group(file, "metrics");
         const std::vector<double> epochs = h5::read_doubles(h5::open_dataset(metrics, "epoch"));
         const auto keep = std::size_t(
             std::find_if(epochs.begin(), epochs.end(), [&](double e) { return e > keep_epochs; }) -
             epochs.begin());
-        for (const char* name : kMetricNames) {
+        for (const std::string& name : child_names(metrics)) {
           h5::truncate(h5::open_dataset(metrics, name), keep);
         }
         h5::Handle histograms = h5::open_group(file, "histograms");
@@ -192,6 +195,19 @@ void ResultsFile::append_epoch(const EpochRow& row) {
     const auto values = values_of(row);
     for (std::size_t i = 0; i < kMetricNames.size(); ++i) {
       h5::append(h5::open_dataset(metrics, kMetricNames[i]), values[i]);
+    }
+    std::map<std::string, double> extra(row.extra.begin(), row.extra.end());
+    for (const auto& [name, value] : extra) {
+      require_valid_name(name, "metric");
+      if (h5::exists(metrics, name)) continue;
+      h5::create_series(metrics, name, H5T_IEEE_F64LE);
+      h5::Handle series = h5::open_dataset(metrics, name);
+      for (std::size_t k = 0; k < epochs.size(); ++k) h5::append(series, NAN);
+    }
+    for (const std::string& name : child_names(metrics)) {
+      if (std::find(kMetricNames.begin(), kMetricNames.end(), name) != kMetricNames.end()) continue;
+      const auto it = extra.find(name);
+      h5::append(h5::open_dataset(metrics, name), it == extra.end() ? NAN : it->second);
     }
   });
 }
@@ -228,11 +244,18 @@ void ResultsFile::finish(const FinalMetrics& f, const std::string& status) {
     h5::remove(file, "final");
     h5::Handle final_group = h5::create_group(file, "final");
     h5::write_attr(final_group, "best_valid_ppl", f.best_valid_ppl);
+    h5::write_attr(final_group, "best_epoch", int64_t{f.best_epoch});
     h5::write_attr(final_group, "test_ppl", f.test_ppl);
     h5::write_attr(final_group, "epochs_run", int64_t{f.epochs_run});
     h5::write_attr(final_group, "eval_samples", int64_t{f.eval_samples});
-    h5::write_attr(final_group, "test_ppl_mean", f.test_ppl_mean);
+    h5::write_attr(final_group, "eval_mode", f.eval_mode);
+    h5::write_attr(final_group, "test_ppl_mean", f.test_ppl);
     h5::write_attr(final_group, "test_ppl_std", f.test_ppl_std);
+    for (const ModePerplexity& m : f.test_by_mode) {
+      h5::write_attr(final_group, "test_ppl_" + m.mode, m.ppl);
+      h5::write_attr(final_group, "test_ppl_" + m.mode + "_std", m.std);
+      h5::write_attr(final_group, "test_ppl_" + m.mode + "_passes", int64_t{m.passes});
+    }
     h5::write_attr(file, "finished", utc_timestamp());
     h5::write_attr(file, "status", status);
   });

@@ -6,8 +6,11 @@
 // run leaves a readable file whose status is still "running". (HDF5's SWMR mode was not used:
 // it cannot create the groups a histogram epoch adds, it leaves a crashed writer's file
 // unopenable without h5clear, and it needs POSIX write ordering, which NFS does not give.)
+#include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/stats/histogram.hpp"
 
@@ -23,13 +26,30 @@ struct RunInfo {
 struct EpochRow {
   int epoch;  // 1-based
   double lr, train_loss, train_ppl, valid_ppl, tokens_per_s, wall_s;
+  // More per-epoch series by name (grad_norm_mean, qerr.lstm0.w_hh, ...). A series first seen
+  // at a later epoch reads NaN for the epochs before it; one missing from a row reads NaN there.
+  std::vector<std::pair<std::string, double>> extra = {};
+};
+
+// Test perplexity in one evaluation mode: the mean over `passes` passes and their spread.
+struct ModePerplexity {
+  std::string mode;  // "deterministic" | "sample" | "expectation"
+  double ppl = NAN, std = 0;
+  int passes = 1;
 };
 
 struct FinalMetrics {
-  double best_valid_ppl, test_ppl;
-  int epochs_run;
-  int eval_samples;                    // evaluation passes behind test_ppl (1 = deterministic)
-  double test_ppl_mean, test_ppl_std;  // over those passes (std 0 for one pass)
+  double best_valid_ppl = NAN;  // NaN until an epoch finished (written as null)
+  int best_epoch = 0;           // 0 until an epoch finished (written as null)
+  int epochs_run = 0;
+  // The headline: test perplexity of the best-validation parameters, evaluated as the config
+  // says (eval_mode: deterministic, sample, expectation, or mixed when quantizers differ), as
+  // the mean over eval_samples passes (1 unless a quantizer samples at evaluation).
+  double test_ppl = NAN, test_ppl_std = 0;
+  int eval_samples = 1;
+  std::string eval_mode = "deterministic";
+  // Models with stochastic quantizers: the test perplexity in every evaluation mode.
+  std::vector<ModePerplexity> test_by_mode = {};
 };
 
 class ResultsFile {

@@ -9,8 +9,10 @@
 namespace hitnet {
 
 // The headline keys every summary.json has (the trainer may add more): status, config_hash,
-// version, git_revision, started, finished, best_valid_ppl, test_ppl, test_ppl_mean,
-// test_ppl_std, eval_samples, epochs_run. Non-finite numbers become null.
+// version, git_revision, started, finished, best_valid_ppl, best_epoch, test_ppl, test_ppl_mean
+// (the same number, kept for older readers), test_ppl_std, eval_samples, eval_mode, epochs_run,
+// and test_ppl_by_mode ({mode: {ppl, std, passes}}) for models with stochastic quantizers.
+// Non-finite numbers and a best epoch not yet known become null.
 nlohmann::json summary_of(const RunInfo& info, const FinalMetrics& f, const std::string& status,
                           const std::string& finished);
 

@@ -3,7 +3,7 @@
 // Layers call it only when one is attached, so training without histograms pays nothing.
 #include <string>
 
-#include "core/nn/tensor.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

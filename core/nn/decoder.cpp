@@ -5,23 +5,24 @@ namespace hitnet {
 Decoder::Decoder(ParameterStore& store, int vocab, int hidden, int tied_weight,
                  QuantizerPtr weight_quant)
     : store_(store),
-      weight_(tied_weight >= 0 ? tied_weight : store.declare("decoder.weight", vocab, hidden)),
-      bias_(store.declare("decoder.bias", vocab, 1)),
-      wq_(std::move(weight_quant)) {}
+      weight_(store,
+              tied_weight >= 0 ? tied_weight : store.declare("decoder.weight", vocab, hidden),
+              std::move(weight_quant)),
+      bias_(store.declare("decoder.bias", vocab, 1)) {}
 
 void Decoder::quantize_weights(Rng& rng, const Pass& pass) {
-  wq_.apply(store_.value(weight_), rng, pass);
+  weight_.quantize(rng, pass);
 }
 
 void Decoder::forward(const Eigen::Ref<const Matrix>& h, Matrix& logits) const {
-  logits.noalias() = wq_.values() * h;
+  logits.noalias() = weight_.values() * h;
   logits.colwise() += store_.value(bias_).col(0);
 }
 
 void Decoder::backward(const Eigen::Ref<const Matrix>& h, const Matrix& d_logits, Matrix& d_h) {
-  wq_.accumulate_grad(store_.grad(weight_), d_logits, h);
+  weight_.accumulate_grad(d_logits, h);
   store_.grad(bias_).col(0) += d_logits.rowwise().sum();
-  d_h.noalias() = wq_.values().transpose() * d_logits;
+  d_h.noalias() = weight_.values().transpose() * d_logits;
 }
 
 }  // namespace hitnet

@@ -1,8 +1,8 @@
 #pragma once
 // Inverted dropout: in training, keep each value with probability 1-p and scale it by 1/(1-p);
 // in evaluation, identity. Used on non-recurrent connections only (Zaremba et al. 2014).
-#include "core/nn/pass.hpp"
-#include "core/nn/tensor.hpp"
+#include "core/quant/pass.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

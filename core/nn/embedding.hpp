@@ -10,6 +10,8 @@ namespace hitnet {
 class Embedding {
  public:
   Embedding(ParameterStore& store, int vocab, int dim);
+  Embedding(const Embedding&) = delete;  // holds a handle into the store
+  Embedding& operator=(const Embedding&) = delete;
   // out (dim x n) = table rows of ids[0..n)
   void forward(const int32_t* ids, int n, Matrix& out) const;
   // table gradient += scatter of d_out's columns to the rows of ids

@@ -3,8 +3,8 @@
 // column of a (rows x batch) block, e.g. the input gate of an LSTM's stacked 4H x B gates.
 // Quantizers work on contiguous memory, so the strided rows are gathered into a scratch matrix
 // first; next to the step's GEMM that copy is noise.
-#include "core/nn/tensor.hpp"
 #include "core/quant/quantizer.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

@@ -8,44 +8,31 @@
 //   n = Qn(tanh((gx_n + r ⊙ gh_n) / λtanh))
 //   h_t = Qh((1 - z) ⊙ n + z ⊙ h_{t-1})
 //
-// Gate names for quantizers and histograms: r z n, h (the output).
+// The names r z n h are the gate table (kCell.gates).
 #include "core/nn/recurrent_layer.hpp"
 
 namespace hitnet {
 
 class Gru : public RecurrentLayer {
  public:
+  static const CellInfo kCell;
+
   Gru(ParameterStore& store, int index, int input, int hidden, LayerQuant quant);
 
-  std::string name() const override { return name_; }
-  int hidden() const override { return hidden_; }
-  LayerState initial_state(int batch) const override;
-  void quantize_weights(Rng& rng, const Pass& pass) override;
   void forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, LayerState& state, Rng& rng,
                const Pass& pass) override;
-  Eigen::Ref<const Matrix> output() const override;
   void backward(const Eigen::Ref<const Matrix>& x, const Matrix& d_out, Matrix& d_x) override;
-  std::vector<std::pair<int, const QuantizedTensor*>> weights() const override;
-  void report_activations(ActivationTap& tap) const override;
 
  private:
-  ParameterStore& store_;
-  std::string name_;
-  int hidden_;
-  int w_ih_, w_hh_, b_ih_, b_hh_;
-  QuantizedTensor w_ih_q_, w_hh_q_, b_ih_q_, b_hh_q_;
-  GateQuant gate_quant_[3];  // r z n
-  GateQuant hidden_quant_;
-  float inv_sigmoid_slope_, inv_tanh_slope_;
-  bool quantized_gates_ = false;
+  GateValues values_of(int gate) const override;
+
+  bool quantized_gates_ = false;  // any of r z n quantized
 
   // Saved by forward for backward (columns t*B + b).
-  int steps_ = 0, batch_ = 0;
   Matrix pre_;                   // 3H x TB  inputs of the nonlinearities (gx_n + r ⊙ gh_n for n)
   Matrix recurrent_n_;           // H x TB   gh_n, the recurrent part of the candidate
   Matrix post_;                  // 3H x TB  σ / tanh outputs
   Matrix gates_q_, gates_mask_;  // 3H x TB, when a gate quantizer is active
-  Matrix hiddens_;               // H x (T+1)B, h_{-1} = carried state first
   Matrix hidden_mask_;           // H x TB
   Matrix scratch_, recurrent_;
 };

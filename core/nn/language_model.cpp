@@ -2,9 +2,6 @@
 
 #include <stdexcept>
 
-#include "core/nn/gru.hpp"
-#include "core/nn/lstm.hpp"
-
 namespace hitnet {
 
 LanguageModel::LanguageModel(const ModelShape& shape, ModelQuant quant)
@@ -15,25 +12,21 @@ LanguageModel::LanguageModel(const ModelShape& shape, ModelQuant quant)
                std::move(quant.decoder_weight)) {
   if (shape.tie_weights && shape.embedding != shape.hidden)
     throw std::invalid_argument("tied weights need embedding size == hidden size");
+  const CellInfo* cell = find_cell(shape.cell);
+  if (!cell) throw std::invalid_argument("unknown cell '" + shape.cell + "'");
   quant.layers.resize(static_cast<std::size_t>(shape.layers));
   auto note = [this](const QuantizerPtr& q) {
-    stochastic_ = stochastic_ || (q && q->stochastic());
-    samples_at_eval_ = samples_at_eval_ || (q && q->samples_at_eval());
+    if (q && q->eval_mode()) eval_modes_.insert(*q->eval_mode());
   };
   note(embedding_quant_.quantizer()), note(decoder_.quantized_weight().quantizer());
   for (const auto& lq : quant.layers) {
-    for (const auto* q : {&lq.w_ih, &lq.w_hh, &lq.bias_ih, &lq.bias_hh}) note(*q);
+    for (const auto* q : {&lq.w_ih, &lq.w_hh, &lq.b_ih, &lq.b_hh}) note(*q);
     for (const auto& [gate, q] : lq.gates) note(q);
   }
   for (int l = 0; l < shape.layers; ++l) {
     const int input = l == 0 ? shape.embedding : shape.hidden;
     auto& lq = quant.layers[static_cast<std::size_t>(l)];
-    if (shape.cell == "lstm")
-      layers_.push_back(std::make_unique<Lstm>(params_, l, input, shape.hidden, std::move(lq)));
-    else if (shape.cell == "gru")
-      layers_.push_back(std::make_unique<Gru>(params_, l, input, shape.hidden, std::move(lq)));
-    else
-      throw std::invalid_argument("unknown cell '" + shape.cell + "' (expected lstm or gru)");
+    layers_.push_back(cell->make(params_, l, input, shape.hidden, std::move(lq)));
   }
   for (int l = 0; l <= shape.layers; ++l) dropouts_.emplace_back(shape.dropout);
   inputs_.resize(static_cast<std::size_t>(shape.layers) + 1);
@@ -109,7 +102,7 @@ void LanguageModel::report_activations(ActivationTap& tap) const {
 double LanguageModel::train_flops_per_token() const {
   // Each weight matrix is used in three GEMMs per token (forward, input gradient, weight
   // gradient), 2 FLOPs per multiply-add. Element-wise work is left out.
-  const double gates = shape_.cell == "lstm" ? 4.0 : 3.0;
+  const double gates = find_cell(shape_.cell)->blocks;
   double macs = 0.0;
   for (int l = 0; l < shape_.layers; ++l) {
     const double input = l == 0 ? shape_.embedding : shape_.hidden;

@@ -2,6 +2,7 @@
 // The whole network: embedding -> dropout -> N recurrent layers (dropout after each) ->
 // decoder -> softmax cross-entropy. It owns the one flat parameter buffer.
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@
 namespace hitnet {
 
 struct ModelShape {
-  std::string cell = "lstm";  // lstm | gru
+  std::string cell = "lstm";  // a cells() name: lstm | gru
   int vocab = 0, embedding = 0, hidden = 0, layers = 1;
   float dropout = 0.0f;
   bool tie_weights = false;
@@ -33,6 +34,9 @@ using ModelState = std::vector<LayerState>;  // one per layer
 class LanguageModel {
  public:
   LanguageModel(const ModelShape& shape, ModelQuant quant);
+  // Its layers hold references into its parameter store and buffers: never copied or moved.
+  LanguageModel(const LanguageModel&) = delete;
+  LanguageModel& operator=(const LanguageModel&) = delete;
 
   ParameterStore& parameters() { return params_; }
   const ParameterStore& parameters() const { return params_; }
@@ -60,10 +64,11 @@ class LanguageModel {
   };
   std::vector<WeightView> weights() const;
   void report_activations(ActivationTap& tap) const;
-  // Whether any quantizer draws random numbers (in training), and whether any does at
-  // evaluation in its configured mode (then one evaluation pass is one draw of the noise).
-  bool stochastic() const { return stochastic_; }
-  bool samples_at_eval() const { return samples_at_eval_; }
+  // The configured evaluation modes of the model's stochastic quantizers (empty: none), and
+  // whether any samples at evaluation (then one evaluation pass is one draw of the noise).
+  const std::set<EvalMode>& eval_modes() const { return eval_modes_; }
+  bool stochastic() const { return !eval_modes_.empty(); }
+  bool samples_at_eval() const { return eval_modes_.count(EvalMode::kSample) > 0; }
   // FLOPs per token of a training step (forward + backward), counting multiply-adds as two.
   double train_flops_per_token() const;
 
@@ -71,7 +76,7 @@ class LanguageModel {
   void forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass);
 
   ModelShape shape_;
-  bool stochastic_ = false, samples_at_eval_ = false;
+  std::set<EvalMode> eval_modes_;
   ParameterStore params_;
   Embedding embedding_;
   QuantizedTensor embedding_quant_;

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/tensor.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

@@ -3,8 +3,8 @@
 // apply() (once per batch), so that backward can pass gradients through to the full-precision
 // shadow weights. Without a quantizer (or with the identity) values() is W itself and backward
 // is a no-op, so full-precision training pays nothing.
-#include "core/nn/tensor.hpp"
 #include "core/quant/quantizer.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 
@@ -12,6 +12,9 @@ class QuantizedTensor {
  public:
   QuantizedTensor() = default;
   explicit QuantizedTensor(QuantizerPtr q) : quantizer_(std::move(q)) {}
+  // Points at the tensor of the last apply(): copying would share that view.
+  QuantizedTensor(const QuantizedTensor&) = delete;
+  QuantizedTensor& operator=(const QuantizedTensor&) = delete;
 
   bool active() const { return quantizer_ && !quantizer_->identity(); }
   const QuantizerPtr& quantizer() const { return quantizer_; }

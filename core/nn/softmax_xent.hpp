@@ -2,7 +2,7 @@
 // Softmax cross-entropy over the vocabulary for every column of a logits matrix.
 #include <cstdint>
 
-#include "core/nn/tensor.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

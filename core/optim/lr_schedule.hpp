@@ -15,9 +15,12 @@ class LrSchedule {
   // Called after epoch `epoch` (1-based) with its validation perplexity; sets the next lr.
   void end_epoch(int epoch, double valid_ppl);
 
-  // Serialisable state (lr and best valid so far) for checkpoints.
-  double best_valid() const { return best_valid_; }
-  void restore(double lr, double best_valid) { lr_ = lr, best_valid_ = best_valid; }
+  // Its state (lr and best valid so far), for checkpoints (core/io/checkpoint_archive.hpp).
+  template <class Archive>
+  void visit(Archive& a) {
+    a("schedule.lr", lr_);
+    a("schedule.best_valid", best_valid_);
+  }
 
  private:
   ScheduleConfig cfg_;

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "core/nn/tensor.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

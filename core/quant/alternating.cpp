@@ -18,13 +18,13 @@
 #include <sstream>
 #include <vector>
 
-#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
 namespace {
 
-constexpr int kMaxBits = 8;  // registry.cpp's limit for this method
+constexpr int kMaxBits = 8;  // the largest `bits` (2^k codes are enumerated)
 constexpr int kCycles = 2;
 
 using Coefficients = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxBits, 1>;
@@ -60,11 +60,11 @@ struct LevelTable {
 
 class AlternatingQuantizer final : public Quantizer {
  public:
-  AlternatingQuantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits),
-        codes_(std::size_t{1} << spec.bits),
+  AlternatingQuantizer(const QuantOptions& o, Domain domain)
+      : bits_(o.integer("bits")),
+        codes_(std::size_t{1} << bits_),
         domain_(domain),
-        clip_(spec.clip_grad) {}
+        clip_(o.flag("clip_grad")) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
              const Pass&) const override {
@@ -136,10 +136,13 @@ class AlternatingQuantizer final : public Quantizer {
   bool clip_;
 };
 
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"alternating",
+     "x ≈ Σ α_i b_i, b_i ∈ {-1, +1}, by alternating least squares (Xu et al. 2018)",
+     {{"bits", 2, "bits k: k binary codes", between(1, kMaxBits)}, clip_grad_option()},
+     [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+       return std::make_unique<AlternatingQuantizer>(o, d);
+     }});
 }  // namespace
-
-QuantizerPtr make_alternating_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<AlternatingQuantizer>(spec, domain);
-}
 
 }  // namespace hitnet

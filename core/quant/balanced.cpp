@@ -15,8 +15,8 @@
 #include <sstream>
 #include <vector>
 
-#include "core/quant/methods.hpp"
 #include "core/quant/order_statistics.hpp"
+#include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
@@ -24,12 +24,12 @@ namespace {
 
 class BalancedQuantizer final : public Quantizer {
  public:
-  BalancedQuantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits),
-        levels_(std::size_t{1} << spec.bits),
+  BalancedQuantizer(const QuantOptions& o, Domain domain)
+      : bits_(o.integer("bits")),
+        levels_(std::size_t{1} << bits_),
         domain_(domain),
-        scale_(spec.scale),
-        clip_(spec.clip_grad) {
+        scale_(o.flag("scale")),
+        clip_(o.flag("clip_grad")) {
     grid_.resize(levels_);
     const double top = static_cast<double>(levels_ - 1);
     for (std::size_t i = 0; i < levels_; ++i)
@@ -89,10 +89,15 @@ class BalancedQuantizer final : public Quantizer {
   std::vector<double> grid_;  // the unscaled levels g_i
 };
 
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"balanced",
+     "2^k levels, each holding an equal share of the tensor (He et al. 2016)",
+     {{"bits", 2, "bits k: 2^k levels", between(1, 16)},
+      {"scale", true, "least-squares scale α (else max|x| for weights, 1 for activations)"},
+      clip_grad_option()},
+     [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+       return std::make_unique<BalancedQuantizer>(o, d);
+     }});
 }  // namespace
-
-QuantizerPtr make_balanced_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<BalancedQuantizer>(spec, domain);
-}
 
 }  // namespace hitnet

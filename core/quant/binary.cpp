@@ -6,7 +6,7 @@
 // everywhere for weights initialised in (-0.1, 0.1).
 #include <sstream>
 
-#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
@@ -14,8 +14,8 @@ namespace {
 
 class BinaryQuantizer final : public Quantizer {
  public:
-  BinaryQuantizer(const QuantSpec& spec, Domain domain)
-      : domain_(domain), scale_(spec.scale), clip_(spec.clip_grad) {}
+  BinaryQuantizer(const QuantOptions& o, Domain domain)
+      : domain_(domain), scale_(o.flag("scale")), clip_(o.flag("clip_grad")) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
              const Pass&) const override {
@@ -23,12 +23,12 @@ class BinaryQuantizer final : public Quantizer {
         domain_ == Domain::kUnit ? ValueRange{0.0f, 1.0f} : ValueRange{-1.0f, 1.0f};
     write_range_mask(x, mask, n, window, clip_);
     if (domain_ == Domain::kUnit) {
-      for (std::size_t i = 0; i < n; ++i) q[i] = x[i] >= 0.5f ? 1.0f : 0.0f;
+      for (std::size_t i = 0; i < n; ++i) q[i] = keep_nan(x[i], x[i] >= 0.5f ? 1.0f : 0.0f);
       return;
     }
     const float a =
         domain_ == Domain::kWeight && scale_ ? static_cast<float>(mean_abs(x, n)) : 1.0f;
-    for (std::size_t i = 0; i < n; ++i) q[i] = x[i] >= 0.0f ? a : -a;
+    for (std::size_t i = 0; i < n; ++i) q[i] = keep_nan(x[i], x[i] >= 0.0f ? a : -a);
   }
 
   std::string describe() const override {
@@ -42,10 +42,13 @@ class BinaryQuantizer final : public Quantizer {
   bool scale_, clip_;
 };
 
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"binary",
+     "one bit: α·sign(x) for weights (XNOR-Net / BinaryConnect), sign(x), [x >= 0.5]",
+     {{"scale", true, "weights: α = mean|x| (else 1)"}, clip_grad_option()},
+     [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+       return std::make_unique<BinaryQuantizer>(o, d);
+     }});
 }  // namespace
-
-QuantizerPtr make_binary_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<BinaryQuantizer>(spec, domain);
-}
 
 }  // namespace hitnet

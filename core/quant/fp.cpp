@@ -1,7 +1,7 @@
 // fp: full precision, Q(x) = x. Callers test identity() and skip the copy altogether.
 #include <algorithm>
 
-#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
 
 namespace hitnet {
 namespace {
@@ -17,10 +17,11 @@ class FpQuantizer final : public Quantizer {
   std::string describe() const override { return "fp (identity)"; }
 };
 
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"fp",
+     "full precision, q = x (callers skip it entirely)",
+     {},
+     [](const QuantOptions&, Domain) -> QuantizerPtr { return std::make_unique<FpQuantizer>(); }});
 }  // namespace
-
-QuantizerPtr make_fp_quantizer(const QuantSpec&, Domain) {
-  return std::make_unique<FpQuantizer>();
-}
 
 }  // namespace hitnet

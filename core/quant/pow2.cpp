@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <sstream>
 
-#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
@@ -28,8 +28,8 @@ inline float nearest_power_of_two(float r) {
 
 class Pow2Quantizer final : public Quantizer {
  public:
-  Pow2Quantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits), domain_(domain), clip_(spec.clip_grad) {
+  Pow2Quantizer(const QuantOptions& o, Domain domain)
+      : bits_(o.integer("bits")), domain_(domain), clip_(o.flag("clip_grad")) {
     const int magnitudes = domain == Domain::kUnit ? (1 << bits_) - 1 : (1 << (bits_ - 1)) - 1;
     smallest_ = std::ldexp(1.0f, -(magnitudes - 1));
   }
@@ -39,8 +39,9 @@ class Pow2Quantizer final : public Quantizer {
     write_domain_mask(x, mask, n, domain_, clip_);
     float s = 1.0f;
     if (domain_ == Domain::kWeight) {
+      if (fill_nan_unless_finite(x, q, n)) return;
       const float m = max_abs(x, n);
-      if (!(m > 0.0f) || !std::isfinite(m)) {
+      if (!(m > 0.0f)) {  // an all-zero tensor
         std::fill(q, q + n, 0.0f);
         return;
       }
@@ -53,7 +54,7 @@ class Pow2Quantizer final : public Quantizer {
       const float r = std::abs(v) * inv_s;
       const float level =
           r < half_smallest ? 0.0f : std::clamp(nearest_power_of_two(r), smallest_, 1.0f);
-      q[i] = std::copysign(level * s, v);
+      q[i] = keep_nan(v, std::copysign(level * s, v));
     }
   }
 
@@ -71,10 +72,14 @@ class Pow2Quantizer final : public Quantizer {
   float smallest_;  // the smallest nonzero level (relative to s)
 };
 
+// Bits keep every level a normal float (2^-126 is the smallest).
+[[maybe_unused]] const bool kRegistered =
+    register_quantizer({"pow2",
+                        "signed powers of two and 0 (Miyashita et al. 2016)",
+                        {{"bits", 3, "bits k: 2^k - 1 levels", between(2, 7)}, clip_grad_option()},
+                        [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+                          return std::make_unique<Pow2Quantizer>(o, d);
+                        }});
 }  // namespace
-
-QuantizerPtr make_pow2_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<Pow2Quantizer>(spec, domain);
-}
 
 }  // namespace hitnet

@@ -3,10 +3,11 @@
 // writes the straight-through estimator's gradient mask: dL/dx = dL/dq * mask.
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
-#include "core/nn/pass.hpp"
-#include "core/nn/tensor.hpp"
+#include "core/quant/pass.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 
@@ -30,11 +31,13 @@ class Quantizer {
   virtual void apply(const float* x, float* q, float* mask, std::size_t n, Rng& rng,
                      const Pass& pass) const = 0;
 
-  // True when apply() draws random numbers (so callers know the generator is consumed).
-  virtual bool stochastic() const { return false; }
+  // A stochastic quantizer's configured evaluation mode; nullopt for deterministic quantizers.
+  virtual std::optional<EvalMode> eval_mode() const { return std::nullopt; }
+  // True when apply() draws random numbers in training (so callers know the generator is used).
+  bool stochastic() const { return eval_mode().has_value(); }
   // True when evaluation draws too (eval: sample), so evaluating several passes tells apart
   // the model from one draw of its noise.
-  virtual bool samples_at_eval() const { return false; }
+  bool samples_at_eval() const { return eval_mode() == EvalMode::kSample; }
   // True for the identity: callers skip the copy and the mask.
   virtual bool identity() const { return false; }
   virtual std::string describe() const = 0;

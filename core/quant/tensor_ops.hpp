@@ -47,6 +47,20 @@ inline double mean_abs(const float* x, std::size_t n) {
   return n ? static_cast<double>(as_array(x, n).abs().sum()) / static_cast<double>(n) : 0.0;
 }
 
+// A per-tensor statistic (a scale, a threshold) of a tensor holding NaN or ±inf is not one: the
+// output is then all NaN, so the loss and the trainer's divergence check see it, never a silent
+// tensor of zeros. Returns true when it filled q (which may be x itself).
+inline bool fill_nan_unless_finite(const float* x, float* q, std::size_t n) {
+  if (as_array(x, n).allFinite()) return false;
+  std::fill(q, q + n, std::numeric_limits<float>::quiet_NaN());
+  return true;
+}
+
+// A quantized value that keeps a NaN input NaN (a comparison would turn it into a level).
+inline float keep_nan(float x, float q) {
+  return std::isnan(x) ? x : q;
+}
+
 // bins[i] = the number of `edges` (ascending) that are <= v[i]: the index std::upper_bound
 // gives. Few edges: one vectorized pass per edge, branch-free; many: a binary search each.
 inline void bin_by_edges(const float* v, std::size_t n, const std::vector<float>& edges,

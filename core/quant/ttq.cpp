@@ -5,10 +5,12 @@
 // Activations take the same per-tensor formula; sigmoid outputs are >= 0, so there q ∈ {0, α}.
 // STE: weights pass the gradient everywhere (the scale follows the tensor); activations inside
 // their known range.
+// A tensor holding NaN or ±inf has no threshold: the output is all NaN, so the loss (and the
+// trainer's divergence check) shows it instead of a silent tensor of zeros.
 #include <cmath>
 #include <sstream>
 
-#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
@@ -16,12 +18,16 @@ namespace {
 
 class TtqQuantizer final : public Quantizer {
  public:
-  TtqQuantizer(const QuantSpec& spec, Domain domain)
-      : threshold_(spec.threshold), domain_(domain), scale_(spec.scale), clip_(spec.clip_grad) {}
+  TtqQuantizer(const QuantOptions& o, Domain domain)
+      : threshold_(o.number("threshold")),
+        domain_(domain),
+        scale_(o.flag("scale")),
+        clip_(o.flag("clip_grad")) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
              const Pass&) const override {
     write_domain_mask(x, mask, n, domain_, clip_);
+    if (fill_nan_unless_finite(x, q, n)) return;
     const float delta = static_cast<float>(threshold_ * mean_abs(x, n));
     float alpha = 1.0f;
     if (scale_) {
@@ -49,10 +55,16 @@ class TtqQuantizer final : public Quantizer {
   bool scale_, clip_;
 };
 
-}  // namespace
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"ttq",
+     "threshold ternary: α·sign(x) where |x| > Δ = t·mean|x|, else 0 (Li & Liu 2016)",
+     {{"threshold", 0.7, "t in Δ = t · mean|x|", greater_than(0)},
+      {"scale", true, "α = mean of |x| above Δ (else 1)"},
+      clip_grad_option()},
+     [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+       return std::make_unique<TtqQuantizer>(o, d);
+     }});
 
-QuantizerPtr make_ttq_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<TtqQuantizer>(spec, domain);
-}
+}  // namespace
 
 }  // namespace hitnet

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/quant/methods.hpp"
+#include "core/quant/registry.hpp"
 #include "core/quant/tensor_ops.hpp"
 
 namespace hitnet {
@@ -15,16 +15,17 @@ namespace {
 
 class UniformQuantizer final : public Quantizer {
  public:
-  UniformQuantizer(const QuantSpec& spec, Domain domain)
-      : bits_(spec.bits),
-        steps_(static_cast<float>((1 << spec.bits) - 1)),
+  UniformQuantizer(const QuantOptions& o, Domain domain)
+      : bits_(o.integer("bits")),
+        steps_(static_cast<float>((1 << bits_) - 1)),
         domain_(domain),
-        clip_(spec.clip_grad) {}
+        clip_(o.flag("clip_grad")) {}
 
   void apply(const float* x, float* q, float* mask, std::size_t n, Rng&,
              const Pass&) const override {
     ValueRange r = domain_range(domain_);
     if (domain_ == Domain::kWeight) {
+      if (fill_nan_unless_finite(x, q, n)) return;
       const float s = max_abs(x, n);
       r = {-s, s};
     }
@@ -58,10 +59,13 @@ class UniformQuantizer final : public Quantizer {
   bool clip_;
 };
 
+[[maybe_unused]] const bool kRegistered = register_quantizer(
+    {"uniform",
+     "2^k evenly spaced levels on [-max|x|, max|x|] (weights) or the known range (DoReFa)",
+     {{"bits", 2, "bits k: 2^k levels", between(1, 16)}, clip_grad_option()},
+     [](const QuantOptions& o, Domain d) -> QuantizerPtr {
+       return std::make_unique<UniformQuantizer>(o, d);
+     }});
 }  // namespace
-
-QuantizerPtr make_uniform_quantizer(const QuantSpec& spec, Domain domain) {
-  return std::make_unique<UniformQuantizer>(spec, domain);
-}
 
 }  // namespace hitnet

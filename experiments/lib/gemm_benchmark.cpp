@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "core/nn/tensor.hpp"
+#include "core/util/tensor.hpp"
 
 namespace hitnet {
 

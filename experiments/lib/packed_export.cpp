@@ -7,6 +7,7 @@
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
 #include "core/io/checkpoint.hpp"
+#include "core/nn/recurrent_layer.hpp"
 #include "core/quant/registry.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/run_directory.hpp"
@@ -26,20 +27,38 @@ void check_weight(const PlacedSpec& p) {
                       "full-precision (fp) weight matrices");
 }
 
-void check_activation(const PlacedSpec& p) {
+// BTQ activations are packed as the trainer's deterministic evaluation rounds them (whatever
+// the configured `eval` mode: the trainer reports that evaluation for every such model, as
+// test_ppl_by_mode.deterministic). Sigmoid outputs must be binary: {0, 1/2, 1} gates
+// (unit_levels: ternary) would need half-gates and non-ternary states the format does not have.
+void check_activation(const PlacedSpec& p, const GateSpec& gate) {
   if (p.spec.method != "fp" && p.spec.method != "btq")
     refuse(p.key, "method '" + p.spec.method +
                       "' cannot be packed: the packed format holds BTQ (btq) or "
                       "full-precision (fp) activations");
-  if (p.spec.method == "btq" && p.spec.eval == "sample")
-    refuse(p.key + ".eval",
-           "'sample' cannot be packed: the packed model rounds BTQ activations to their nearest "
-           "level, as the trainer's deterministic evaluation does, and a model evaluated by "
-           "sampling is not that model (set eval: deterministic)");
+  if (p.spec.method == "btq" && gate.domain == Domain::kUnit &&
+      resolve(p.spec).text("unit_levels") != "binary")
+    refuse(p.key + ".unit_levels",
+           "'" + resolve(p.spec).text("unit_levels") + "' cannot be packed (gate " + gate.name +
+               "): the packed format runs binary {0, 1} sigmoid gates only, so that h stays in "
+               "{-1, 0, 1} and W_hh h is a popcount (set unit_levels: binary)");
 }
 
 infer::Cell cell_of(const Config& cfg) {
   return cfg.model.cell == "gru" ? infer::Cell::kGru : infer::Cell::kLstm;
+}
+
+// The cell's gate table, which the packed format's placements follow name by name.
+const GateTable& gates_of(const Config& cfg) {
+  const GateTable& gates = find_cell(cfg.model.cell)->gates;
+  const auto& placements = infer::placement_names(cell_of(cfg));
+  if (gates.size() != placements.size())
+    throw std::logic_error("the packed format's placements do not follow the " + cfg.model.cell +
+                           " gate table");
+  for (std::size_t k = 0; k < gates.size(); ++k)
+    if (gates[k].name != placements[k])
+      throw std::logic_error("packed placement " + placements[k] + " is gate " + gates[k].name);
+  return gates;
 }
 
 // A trained tensor by name, as the parameter store holds it (column-major).
@@ -119,8 +138,7 @@ void check_packable(const Config& cfg) {
     check_weight(input_weight_spec(q, l));
     check_weight(recurrent_weight_spec(q, l));
   }
-  for (const std::string& gate : infer::placement_names(cell_of(cfg)))
-    check_activation(placed_gate_spec(q, gate));
+  for (const GateSpec& gate : gates_of(cfg)) check_activation(gate_spec(q, gate), gate);
 }
 
 infer::PackedModel pack_model(const Config& cfg, const LanguageModel& model,
@@ -134,7 +152,7 @@ infer::PackedModel pack_model(const Config& cfg, const LanguageModel& model,
   m.cell = cell_of(cfg);
   m.vocab = shape.vocab, m.embedding = shape.embedding, m.hidden = shape.hidden;
   m.tied = shape.tie_weights;
-  const auto& placements = infer::placement_names(m.cell);
+  const GateTable& gates = gates_of(cfg);
   for (int l = 0; l < shape.layers; ++l) {
     const std::string name = cfg.model.cell + std::to_string(l);
     infer::PackedLayer layer;
@@ -146,8 +164,8 @@ infer::PackedModel pack_model(const Config& cfg, const LanguageModel& model,
       layer.bias_ih = bias(q.bias_quant, params[name + ".b_ih"]);
       layer.bias_hh = bias(q.bias_quant, params[name + ".b_hh"]);
     }
-    for (std::size_t k = 0; k < placements.size(); ++k)
-      if (placed_gate_spec(q, placements[k]).spec.method == "btq") layer.btq |= 1u << k;
+    for (std::size_t k = 0; k < gates.size(); ++k)
+      if (gate_spec(q, gates[k]).spec.method == "btq") layer.btq |= 1u << k;
     layer.sigmoid_slope = float(q.sigmoid_slope.value_or(q.sloping_factor));
     layer.tanh_slope = float(q.tanh_slope.value_or(q.sloping_factor));
     m.layers.push_back(std::move(layer));

@@ -8,7 +8,8 @@
 //   W_ih, W_hh (quant.weight_quant and its overrides)   ttq (2-bit planes + α) or fp
 //   biases (quant.bias_quant)                           fp, or ttq stored as its values
 //   activation placements (quant.sigmoid_quant, ...)    fp, or btq rounded to the nearest
-//                                                       level (eval: sample is refused)
+//                                                       level (any eval/train mode; sigmoid
+//                                                       unit_levels: ternary is refused)
 //   quant.embedding_quant, quant.decoder_weight_quant   fp
 //   λ (quant.sloping_factor, sigmoid_slope, tanh_slope) any
 #include <stdexcept>

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "core/config/load.hpp"
@@ -23,9 +24,14 @@ std::string default_run_dir(const Config& cfg) {
 
 void prepare_run_dir(const std::string& dir, const Config& cfg, bool force) {
   if (fs::exists(dir + "/summary.json") || fs::exists(dir + "/checkpoints")) {
+    if (!force && finished_summary(dir))
+      throw std::runtime_error(dir +
+                               " already holds a run, which finished: choose another --out, "
+                               "or replace it with --force");
     if (!force)
       throw std::runtime_error(dir +
-                               " already holds a run: continue it with `hitnet-run --resume " +
+                               " already holds a run that has not finished: continue it with "
+                               "`hitnet-run --resume " +
                                dir + "`, or start over with --force");
     fs::remove_all(dir + "/checkpoints");
     for (const char* f : {"summary.json", "results.h5", "log.txt", "config.yaml"})
@@ -35,7 +41,7 @@ void prepare_run_dir(const std::string& dir, const Config& cfg, bool force) {
   write_file_atomically(dir + "/config.yaml", to_yaml(cfg));
 }
 
-RunDirLock::RunDirLock(const std::string& dir) {
+RunDirLock::RunDirLock(const std::string& dir) : dir_(dir) {
   fs::create_directories(dir);
   const std::string path = dir + "/.lock";
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -57,6 +63,25 @@ RunDirLock::RunDirLock(const std::string& dir) {
 
 RunDirLock::~RunDirLock() {
   if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+std::optional<nlohmann::json> finished_summary(const std::string& dir) {
+  std::ifstream in(dir + "/summary.json");
+  if (!in) return std::nullopt;
+  const nlohmann::json summary = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (!summary.is_object()) return std::nullopt;
+  const auto status = summary.find("status");
+  if (status == summary.end() || *status != "finished") return std::nullopt;
+  return summary;
+}
+
+void remove_stale_temporaries(const RunDirLock& lock) {
+  for (const std::string& dir : {lock.dir(), lock.dir() + "/checkpoints"}) {
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(dir, ignored))
+      if (entry.is_regular_file(ignored) && is_temp_name(entry.path().filename().string()))
+        fs::remove(entry.path(), ignored);
+  }
 }
 
 std::string data_root_for(const std::string& data_path) {

@@ -1,24 +1,27 @@
 #include "experiments/lib/trainer.hpp"
 
 #include <omp.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <map>
-#include <sstream>
+#include <optional>
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
-#include "core/io/checkpoint.hpp"
+#include "core/io/checkpoint_archive.hpp"
+#include "core/io/checkpoint_files.hpp"
 #include "core/io/results_file.hpp"
 #include "core/io/summary_json.hpp"
 #include "core/io/timestamp.hpp"
 #include "core/optim/lr_schedule.hpp"
-#include "core/optim/optimizer.hpp"
-#include "core/stats/histogram.hpp"
 #include "experiments/lib/build_model.hpp"
+#include "experiments/lib/evaluation.hpp"
 #include "experiments/lib/progress.hpp"
+#include "experiments/lib/tensor_report.hpp"
+#include "experiments/lib/train_step.hpp"
+#include "experiments/lib/warm_start.hpp"
 #include "hitnet/version.hpp"
 
 namespace hitnet {
@@ -34,36 +37,57 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Collects activation values over a few windows for the histograms.
-class HistogramTap : public ActivationTap {
- public:
-  void record(const std::string& tensor, const std::string& stage,
-              const Eigen::Ref<const Matrix>& values) override {
-    auto& acc = values_[{tensor, stage}];
-    for (Eigen::Index c = 0; c < values.cols(); ++c)
-      acc.add(values.col(c).data(), static_cast<std::size_t>(values.rows()));
-  }
-  std::map<std::pair<std::string, std::string>, HistogramAccumulator> values_;
-};
-
-bool histogram_epoch(const HistogramConfig& h, int epoch, int epochs) {
-  for (int e : h.epochs)
-    if (e == epoch) return true;
-  return (h.every > 0 && epoch % h.every == 0) || (h.last && epoch == epochs);
+// Seeds of the evaluation generators: their own, so that evaluating (stochastic quantizers
+// sampling at evaluation) never shifts the training stream and a resumed run draws exactly what
+// an uninterrupted one would.
+uint64_t validation_seed(uint64_t seed, int epoch) {
+  return seed * 1000003ULL + uint64_t(epoch);
+}
+uint64_t test_seed(uint64_t seed) {
+  return seed * 1000003ULL + 1000000ULL;
 }
 
-// Everything about a run that changes as it trains, and that a checkpoint must restore.
+// Where a run is and what it has summed so far: everything besides the model, optimizer,
+// schedule, generator and carried state that a checkpoint restores.
 struct Position {
-  int epoch = 1;        // epoch in progress (1-based)
+  int epoch = 1;        // epoch in progress (1-based); epochs + 1 once training is done
   int window = 0;       // next window of that epoch
   double loss_sum = 0;  // this epoch so far: summed NLL (nats) and target tokens
   double tokens = 0;
-  double train_s = 0;  // seconds spent in training steps this epoch
-  double wall_s = 0;   // whole run so far (earlier sessions included)
+  double train_s = 0;                           // seconds spent in training steps this epoch
+  double grad_norm_sum = 0, grad_norm_max = 0;  // this epoch so far, before clipping
+  int clipped = 0;                              // batches whose gradient was clipped
+  double wall_s = 0;                            // whole run so far (earlier sessions included)
   int best_epoch = 0;
   double best_valid = 0;
   double tokens_per_s_sum = 0;  // over finished epochs, for the summary's mean
+
+  template <class Archive>
+  void visit(Archive& a) {
+    a("pos.epoch", epoch), a("pos.window", window), a("pos.loss_sum", loss_sum);
+    a("pos.tokens", tokens), a("pos.train_s", train_s), a("pos.grad_norm_sum", grad_norm_sum);
+    a("pos.grad_norm_max", grad_norm_max), a("pos.clipped", clipped), a("pos.wall_s", wall_s);
+    a("pos.best_epoch", best_epoch), a("pos.best_valid", best_valid);
+    a("pos.tokens_per_s_sum", tokens_per_s_sum);
+  }
+  void start_epoch() {
+    ++epoch, window = 0;
+    loss_sum = tokens = train_s = grad_norm_sum = grad_norm_max = 0, clipped = 0;
+  }
 };
+
+// "deterministic", "sample", "expectation", or "mixed" when the quantizers disagree.
+std::string eval_mode_label(const LanguageModel& model) {
+  if (model.eval_modes().size() > 1) return "mixed";
+  return eval_mode_name(model.stochastic() ? *model.eval_modes().begin()
+                                           : EvalMode::kDeterministic);
+}
+
+double peak_rss_mb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return double(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+}
 
 class Run {
  public:
@@ -76,19 +100,19 @@ class Run {
         valid_(corpus_.valid, cfg.data.eval_batch_size, cfg.data.bptt),
         test_(corpus_.test, cfg.data.eval_batch_size, cfg.data.bptt),
         model_(build_model(cfg, corpus_.vocab.size())),
-        optimizer_(make_optimizer(
-            cfg.train.optimizer, static_cast<std::size_t>(model_->parameters().values().size()),
-            static_cast<float>(cfg.train.weight_decay), static_cast<float>(cfg.train.adam_beta1),
-            static_cast<float>(cfg.train.adam_beta2), static_cast<float>(cfg.train.adam_eps))),
+        step_(cfg.train, *model_),
         schedule_(cfg.train.schedule, cfg.train.lr),
         rng_(cfg.seed),
         progress_(opt.run_dir + "/log.txt", opt.live_progress, cfg.log.interval_s) {
     fs::create_directories(ckpt_dir_);
     info_ = {to_yaml(cfg), config_hash(cfg), kVersion, kGitRevision, utc_timestamp()};
     model_->init_uniform(static_cast<float>(cfg.model.init_range), rng_);
+    if (!cfg.init.from.empty() && !opt.resume) warm_start(*model_, cfg.model, cfg.init.from);
     state_ = model_->initial_state(cfg.data.batch_size);
     if (opt.resume) {
-      restore(Checkpoint::load(ckpt_dir_ + "/latest.ckpt"));
+      const LoadedCheckpoint latest = load_latest_good(ckpt_dir_);
+      for (const std::string& note : latest.notes) progress_.line(note);
+      restore(latest.checkpoint);
       results_.emplace(ResultsFile::reopen(opt.run_dir + "/results.h5", pos_.epoch - 1));
       progress_.line("resumed at epoch " + std::to_string(pos_.epoch) + ", batch " +
                      std::to_string(pos_.window));
@@ -96,27 +120,72 @@ class Run {
       results_.emplace(ResultsFile::create(opt.run_dir + "/results.h5", info_));
     }
   }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
 
   RunResult run();
 
  private:
+  // Every field of the training state a checkpoint holds, for saving and restoring alike.
+  template <class Archive>
+  void visit(Archive& a) {
+    a("started", info_.started);
+    a("params", model_->parameters().values());
+    std::vector<Vector> optimizer = step_.optimizer().state();
+    a("optimizer", optimizer);
+    step_.optimizer().set_state(optimizer);
+    schedule_.visit(a);
+    a("rng", rng_);
+    for (std::size_t l = 0; l < state_.size(); ++l) {
+      a("state.h." + std::to_string(l), state_[l].h);
+      a("state.c." + std::to_string(l), state_[l].c);
+    }
+    pos_.visit(a);
+  }
+  void save_checkpoint() {
+    pos_.wall_s = wall_before_ + seconds_since(session_start_);
+    CheckpointWriter w;
+    w("config_hash", info_.config_hash);
+    visit(w);
+    save_latest(ckpt_dir_, w.checkpoint());
+  }
+  void restore(const Checkpoint& ck) {
+    if (ck.text("config_hash") != info_.config_hash)
+      throw std::runtime_error("checkpoint was written by a run with config hash " +
+                               ck.text("config_hash") + ", this config hashes to " +
+                               info_.config_hash);
+    CheckpointReader r(ck);
+    visit(r);
+  }
+
   int batches_per_epoch() const {
     const int n = train_.num_windows();
     return cfg_.train.max_batches > 0 ? std::min(n, cfg_.train.max_batches) : n;
   }
-  float grad_scale(const Window& w) const {
-    const double per =
-        cfg_.train.loss_reduction == "batch_mean" ? w.batch : double(w.batch) * w.len;
-    return static_cast<float>(1.0 / per);
+  // Evaluates `split` in the pass's mode(s) over `passes` passes; nullopt when stopped.
+  std::optional<PerplexityStats> evaluate(const BatchedSplit& split, uint64_t seed,
+                                          const Pass& pass, int passes) {
+    return evaluate_split(*model_, split, cfg_.train.max_eval_batches, seed, pass, passes,
+                          g_stop_requested);
   }
-  double evaluate(const BatchedSplit& split, uint64_t seed_offset);
-  void write_histograms(int epoch);
-  // A checkpoint that resumes at `at` (the next batch to train).
-  Checkpoint snapshot(const Position& at) const;
-  // Ends the run as diverged: says why, marks the results and summary.
-  RunResult diverge(const std::string& why, const FinalMetrics& final);
-  void restore(const Checkpoint& ck);
-  void write_summary(const std::string& status, const FinalMetrics& f);
+  // Passes the configured evaluation needs: several when a quantizer samples at evaluation.
+  int configured_passes() const { return model_->samples_at_eval() ? cfg_.quant.eval_samples : 1; }
+  // Trains the epoch's remaining windows; false when stopped or diverged (result_ says which).
+  bool train_epoch();
+  // Validation, schedule, best model, tensor report, metrics row, checkpoint; false as above.
+  bool end_epoch();
+  // Test perplexity of the best model in every mode that applies; false when stopped.
+  bool test();
+  RunResult interrupted();
+  RunResult diverge(const std::string& why);
+
+ public:
+  // Marks the run failed with the reason, as far as the disk still allows (a full disk may
+  // refuse this too: the run then stays "running" on disk, and its lock tells it is dead).
+  void fail(const std::string& why) noexcept;
+
+ private:
+  void write_summary(const std::string& status);
 
   const Config& cfg_;
   TrainerOptions opt_;
@@ -124,7 +193,7 @@ class Run {
   Corpus corpus_;
   BatchedSplit train_, valid_, test_;
   std::unique_ptr<LanguageModel> model_;
-  std::unique_ptr<Optimizer> optimizer_;
+  TrainStep step_;
   LrSchedule schedule_;
   Rng rng_;
   ModelState state_;
@@ -132,246 +201,204 @@ class Run {
   RunInfo info_;
   std::optional<ResultsFile> results_;
   Progress progress_;
+  FinalMetrics final_;
+  std::optional<RunResult> result_;  // set when the run ends early (stopped or diverged)
+  Clock::time_point session_start_ = Clock::now();
+  double wall_before_ = 0;  // wall_s of earlier sessions
+  long long session_batches_ = 0;
 };
 
-double Run::evaluate(const BatchedSplit& split, uint64_t seed_offset) {
-  // Its own generator: evaluation (stochastic quantizers sampling at eval) never shifts the
-  // training stream, so a resumed run draws exactly what an uninterrupted one would.
-  Rng rng(cfg_.seed * 1000003ULL + seed_offset);
-  ModelState state = model_->initial_state(split.batch());
-  const int n = cfg_.train.max_eval_batches > 0
-                    ? std::min(split.num_windows(), cfg_.train.max_eval_batches)
-                    : split.num_windows();
-  double nll = 0, tokens = 0;
-  for (int k = 0; k < n; ++k) {
-    const Window w = split.window(k);
-    nll += model_->evaluate(w, state, rng);
-    tokens += double(w.len) * w.batch;
+bool Run::train_epoch() {
+  const int epochs = cfg_.train.epochs, batches = batches_per_epoch();
+  const float lr = static_cast<float>(schedule_.lr());
+  while (pos_.window < batches) {
+    const auto t0 = Clock::now();
+    const Window w = train_.window(pos_.window);
+    const StepStats s = step_(w, state_, rng_, lr);
+    pos_.train_s += seconds_since(t0);
+    pos_.loss_sum += s.nll;
+    pos_.tokens += double(w.len) * w.batch;
+    pos_.grad_norm_sum += s.grad_norm;
+    pos_.grad_norm_max = std::max(pos_.grad_norm_max, s.grad_norm);
+    pos_.clipped += s.clipped;
+    ++pos_.window;
+    const std::string where =
+        " at epoch " + std::to_string(pos_.epoch) + ", batch " + std::to_string(pos_.window);
+    if (!std::isfinite(s.nll)) return result_ = diverge("non-finite loss" + where), false;
+    if (!s.updated) return result_ = diverge("non-finite gradient norm" + where), false;
+
+    const double tok_s = pos_.tokens / pos_.train_s;
+    const double remaining = double(batches - pos_.window) + double(epochs - pos_.epoch) * batches;
+    progress_.batch({pos_.epoch, epochs, pos_.window, batches, pos_.loss_sum / pos_.tokens, tok_s,
+                     remaining * pos_.train_s / pos_.window});
+    const bool periodic =
+        cfg_.train.checkpoint_every > 0 && pos_.window % cfg_.train.checkpoint_every == 0;
+    const bool stop = g_stop_requested || ++session_batches_ == opt_.stop_after_batches;
+    if (periodic || stop) save_checkpoint();  // resumes after this batch
+    if (stop) return result_ = interrupted(), false;
   }
-  return std::exp(nll / tokens);
+  return true;
 }
 
-void Run::write_histograms(int epoch) {
-  const int bins = cfg_.log.histograms.bins;
-  Rng rng(cfg_.seed * 7919ULL + static_cast<uint64_t>(epoch));
-  for (const auto& w : model_->weights()) {
-    results_->write_histogram(
-        epoch, "weights", w.name, "full",
-        make_histogram(w.full.data(), static_cast<std::size_t>(w.full.size()), bins));
+bool Run::end_epoch() {
+  const int epochs = cfg_.train.epochs;
+  const double train_loss = pos_.loss_sum / pos_.tokens;
+  const double tokens_per_s = pos_.tokens / pos_.train_s;
+  const float lr = static_cast<float>(schedule_.lr());
+  const auto valid = evaluate(valid_, validation_seed(cfg_.seed, pos_.epoch), Pass::evaluate(),
+                              configured_passes());
+  if (!valid) {  // stopped during validation: resume validates this epoch again
+    save_checkpoint();
+    return result_ = interrupted(), false;
   }
-  // Activations as training sees them (dropout, stochastic quantizers sampling) over the first
-  // windows of the training split, from a zero state and a generator of their own.
-  HistogramTap tap;
-  ModelState state = model_->initial_state(cfg_.data.batch_size);
-  const int n = std::min(train_.num_windows(), cfg_.log.histograms.batches);
-  for (int k = 0; k < n; ++k) {
-    model_->forward_only(train_.window(k), state, rng, Pass::train());
-    model_->report_activations(tap);
+  const double valid_ppl = valid->mean;
+  if (!std::isfinite(valid_ppl))
+    return result_ = diverge("validation perplexity is " + std::to_string(valid_ppl) +
+                             " after epoch " + std::to_string(pos_.epoch)),
+           false;
+  schedule_.end_epoch(pos_.epoch, valid_ppl);
+  if (pos_.best_epoch == 0 || valid_ppl < pos_.best_valid) {
+    pos_.best_epoch = pos_.epoch, pos_.best_valid = valid_ppl;
+    CheckpointWriter best;
+    best("params", model_->parameters().values());
+    best("epoch", pos_.epoch);
+    best("valid_ppl", valid_ppl);
+    best.checkpoint().save(ckpt_dir_ + "/best.ckpt");
   }
-  // The quantized weights of the last of those passes (computed from the current weights).
-  for (const auto& w : model_->weights()) {
-    if (!w.quantized->active()) continue;
-    const auto q = w.quantized->values();
-    results_->write_histogram(epoch, "weights", w.name, "quantized",
-                              make_histogram(q.data(), static_cast<std::size_t>(q.size()), bins));
-  }
-  for (const auto& [key, acc] : tap.values_)
-    results_->write_histogram(epoch, "activations", key.first, key.second, acc.histogram(bins));
+  const QuantErrors errors = inspect_tensors(*model_, train_, cfg_, pos_.epoch, &*results_);
+  pos_.wall_s = wall_before_ + seconds_since(session_start_);
+  const double batches = double(pos_.window);
+  EpochRow row{pos_.epoch, lr,           train_loss,  std::exp(train_loss),
+               valid_ppl,  tokens_per_s, pos_.wall_s, {}};
+  row.extra = {{"valid_ppl_std", valid->std},
+               {"grad_norm_mean", pos_.grad_norm_sum / batches},
+               {"grad_norm_max", pos_.grad_norm_max},
+               {"clipped_frac", pos_.clipped / batches}};
+  for (const auto& [tensor, error] : errors) row.extra.emplace_back("qerr." + tensor, error);
+  results_->append_epoch(row);
+  pos_.tokens_per_s_sum += tokens_per_s;
+  char buf[240];
+  std::snprintf(buf, sizeof buf,
+                "epoch %d/%d done: lr %.4g train ppl %.2f valid ppl %.2f tok/s %.0f grad norm "
+                "%.3g (max %.3g, %.0f%% clipped) (%s)",
+                pos_.epoch, epochs, lr, std::exp(train_loss), valid_ppl, tokens_per_s,
+                pos_.grad_norm_sum / batches, pos_.grad_norm_max, 100.0 * pos_.clipped / batches,
+                format_duration(pos_.wall_s).c_str());
+  progress_.line(buf);
+
+  final_.best_valid_ppl = pos_.best_valid, final_.best_epoch = pos_.best_epoch;
+  final_.epochs_run = pos_.epoch;
+  pos_.start_epoch();
+  // Every epoch starts from a zero state, as in Zaremba et al. and PyTorch's
+  // word_language_model: the carried state never crosses the end of the corpus.
+  state_ = model_->initial_state(cfg_.data.batch_size);
+  save_checkpoint();  // resumes at the first window of the next epoch
+  write_summary("running");
+  return true;
 }
 
-Checkpoint Run::snapshot(const Position& at) const {
-  Checkpoint ck;
-  ck.put("config_hash", info_.config_hash);
-  ck.put("started", info_.started);
-  ck.put("params", model_->parameters().values());
-  const auto opt_state = optimizer_->state();
-  ck.put("optimizer.count", double(opt_state.size()));
-  for (std::size_t k = 0; k < opt_state.size(); ++k)
-    ck.put("optimizer." + std::to_string(k), opt_state[k]);
-  ck.put("schedule.lr", schedule_.lr());
-  ck.put("schedule.best_valid", schedule_.best_valid());
-  std::ostringstream rng;
-  rng << rng_;
-  ck.put("rng", rng.str());
-  for (std::size_t l = 0; l < state_.size(); ++l) {
-    ck.put("state.h." + std::to_string(l), Vector(state_[l].h.reshaped()));
-    ck.put("state.c." + std::to_string(l), Vector(state_[l].c.reshaped()));
-  }
-  ck.put("pos.epoch", double(at.epoch));
-  ck.put("pos.window", double(at.window));
-  ck.put("pos.loss_sum", at.loss_sum);
-  ck.put("pos.tokens", at.tokens);
-  ck.put("pos.train_s", at.train_s);
-  ck.put("pos.wall_s", at.wall_s);
-  ck.put("pos.best_epoch", double(at.best_epoch));
-  ck.put("pos.best_valid", at.best_valid);
-  ck.put("pos.tokens_per_s_sum", at.tokens_per_s_sum);
-  return ck;
-}
-
-void Run::restore(const Checkpoint& ck) {
-  if (ck.text("config_hash") != info_.config_hash)
-    throw std::runtime_error("checkpoint was written by a run with config hash " +
-                             ck.text("config_hash") + ", this config hashes to " +
-                             info_.config_hash);
-  info_.started = ck.text("started");
+bool Run::test() {
   auto& params = model_->parameters().values();
-  params = ck.floats("params", params.size());
-  std::vector<Vector> opt_state;
-  for (int k = 0; k < int(ck.number("optimizer.count")); ++k)
-    opt_state.push_back(ck.floats("optimizer." + std::to_string(k)));
-  optimizer_->set_state(opt_state);
-  schedule_.restore(ck.number("schedule.lr"), ck.number("schedule.best_valid"));
-  std::istringstream rng(ck.text("rng"));
-  rng >> rng_;
-  for (std::size_t l = 0; l < state_.size(); ++l) {
-    auto& s = state_[l];
-    s.h.reshaped() = ck.floats("state.h." + std::to_string(l), s.h.size());
-    s.c.reshaped() = ck.floats("state.c." + std::to_string(l), s.c.size());
-  }
-  pos_.epoch = int(ck.number("pos.epoch"));
-  pos_.window = int(ck.number("pos.window"));
-  pos_.loss_sum = ck.number("pos.loss_sum");
-  pos_.tokens = ck.number("pos.tokens");
-  pos_.train_s = ck.number("pos.train_s");
-  pos_.wall_s = ck.number("pos.wall_s");
-  pos_.best_epoch = int(ck.number("pos.best_epoch"));
-  pos_.best_valid = ck.number("pos.best_valid");
-  pos_.tokens_per_s_sum = ck.number("pos.tokens_per_s_sum");
+  const LoadedCheckpoint best = load_checkpoint_file(ckpt_dir_ + "/best.ckpt");
+  for (const std::string& note : best.notes) progress_.line(note);
+  params = best.checkpoint.floats("params", params.size());
+  const uint64_t seed = test_seed(cfg_.seed);
+  // The headline, as configured.
+  const auto headline = evaluate(test_, seed, Pass::evaluate(), configured_passes());
+  if (!headline) return false;
+  final_.test_ppl = headline->mean, final_.test_ppl_std = headline->std;
+  final_.eval_samples = headline->passes;
+  final_.eval_mode = eval_mode_label(*model_);
+  // A model with stochastic quantizers: every evaluation mode beside it (deterministic is the
+  // hardware meaning; sample the spread of the noise; expectation a diagnostic).
+  final_.test_by_mode.clear();
+  if (model_->stochastic())
+    for (EvalMode mode : {EvalMode::kDeterministic, EvalMode::kSample, EvalMode::kExpectation}) {
+      const int passes = mode == EvalMode::kSample ? cfg_.quant.eval_samples : 1;
+      const bool same = final_.eval_mode == eval_mode_name(mode) && passes == headline->passes;
+      const auto p = same ? headline : evaluate(test_, seed, Pass::evaluate(mode), passes);
+      if (!p) return false;
+      final_.test_by_mode.push_back({eval_mode_name(mode), p->mean, p->std, p->passes});
+    }
+  return true;
 }
 
-void Run::write_summary(const std::string& status, const FinalMetrics& f) {
-  auto s = summary_of(info_, f, status, status == "running" ? "" : utc_timestamp());
-  s["name"] = cfg_.name;
-  s["epochs"] = f.epochs_run;
-  s["best_epoch"] = pos_.best_epoch;
-  s["train_tokens_per_s"] = f.epochs_run > 0 ? pos_.tokens_per_s_sum / f.epochs_run : 0.0;
-  s["wall_s"] = pos_.wall_s;
-  s["threads"] = omp_get_max_threads();
-  s["gemm_backend"] = kGemmBackend;
-  write_summary_json(opt_.run_dir + "/summary.json", s);
+RunResult Run::interrupted() {
+  progress_.line("interrupted: checkpoint written, continue with hitnet-run --resume " +
+                 opt_.run_dir);
+  write_summary("interrupted");
+  RunResult result;
+  result.status = RunStatus::kInterrupted;
+  return result;
 }
 
-RunResult Run::diverge(const std::string& why, const FinalMetrics& final) {
+RunResult Run::diverge(const std::string& why) {
   progress_.line("diverged: " + why);
-  results_->finish(final, "diverged");
-  write_summary("diverged", final);
+  results_->finish(final_, "diverged");
+  write_summary("diverged");
   RunResult result;
   result.status = RunStatus::kDiverged;
   return result;
 }
 
-RunResult Run::run() {
-  const int epochs = cfg_.train.epochs, batches = batches_per_epoch();
-  const auto session_start = Clock::now();
-  const double wall_before = pos_.wall_s;
-  FinalMetrics final{pos_.best_valid, NAN, pos_.epoch - 1, 1, NAN, 0.0};
-  RunResult result;
-  long long session_batches = 0;
-  for (; pos_.epoch <= epochs; ++pos_.epoch, pos_.window = 0) {
-    const float lr = static_cast<float>(schedule_.lr());
-    // Every epoch starts from a zero state, as in Zaremba et al. and PyTorch's
-    // word_language_model: the carried state never crosses the end of the corpus.
-    if (pos_.window == 0) state_ = model_->initial_state(cfg_.data.batch_size);
-    for (; pos_.window < batches; ++pos_.window) {
-      const auto t0 = Clock::now();
-      const Window w = train_.window(pos_.window);
-      model_->parameters().zero_grads();
-      const double nll = model_->forward_backward(w, state_, rng_, grad_scale(w));
-      clip_global_norm(model_->parameters().grads(), cfg_.train.clip);
-      optimizer_->step(model_->parameters().values(), model_->parameters().grads(), lr);
-      pos_.train_s += seconds_since(t0);
-      pos_.loss_sum += nll;
-      pos_.tokens += double(w.len) * w.batch;
-      if (!std::isfinite(nll))
-        return diverge("non-finite loss at epoch " + std::to_string(pos_.epoch) + ", batch " +
-                           std::to_string(pos_.window + 1),
-                       final);
-      const double tok_s = pos_.tokens / pos_.train_s;
-      const double remaining =
-          double(batches - pos_.window - 1) + double(epochs - pos_.epoch) * batches;
-      progress_.batch({pos_.epoch, epochs, pos_.window + 1, batches, pos_.loss_sum / pos_.tokens,
-                       tok_s, remaining * pos_.train_s / (pos_.window + 1)});
-      const bool periodic =
-          cfg_.train.checkpoint_every > 0 && (pos_.window + 1) % cfg_.train.checkpoint_every == 0;
-      const bool stop = g_stop_requested || ++session_batches == opt_.stop_after_batches;
-      if (periodic || stop) {
-        pos_.wall_s = wall_before + seconds_since(session_start);
-        Position next = pos_;
-        ++next.window;  // resume after this batch
-        snapshot(next).save(ckpt_dir_ + "/latest.ckpt");
-      }
-      if (stop) {
-        progress_.line("interrupted: checkpoint written, continue with hitnet-run --resume " +
-                       opt_.run_dir);
-        write_summary("interrupted", final);
-        result.status = RunStatus::kInterrupted;
-        return result;
-      }
-    }
-
-    const double train_loss = pos_.loss_sum / pos_.tokens;
-    const double tokens_per_s = pos_.tokens / pos_.train_s;
-    const double valid_ppl = evaluate(valid_, uint64_t(pos_.epoch));
-    if (!std::isfinite(valid_ppl))
-      return diverge("validation perplexity is " + std::to_string(valid_ppl) + " after epoch " +
-                         std::to_string(pos_.epoch),
-                     final);
-    schedule_.end_epoch(pos_.epoch, valid_ppl);
-    if (pos_.best_epoch == 0 || valid_ppl < pos_.best_valid) {
-      pos_.best_epoch = pos_.epoch, pos_.best_valid = valid_ppl;
-      Checkpoint best;
-      best.put("params", model_->parameters().values());
-      best.put("epoch", double(pos_.epoch));
-      best.put("valid_ppl", valid_ppl);
-      best.save(ckpt_dir_ + "/best.ckpt");
-    }
-    if (histogram_epoch(cfg_.log.histograms, pos_.epoch, epochs)) write_histograms(pos_.epoch);
-    pos_.wall_s = wall_before + seconds_since(session_start);
-    results_->append_epoch(
-        {pos_.epoch, lr, train_loss, std::exp(train_loss), valid_ppl, tokens_per_s, pos_.wall_s});
-    pos_.tokens_per_s_sum += tokens_per_s;
-    char buf[200];
-    std::snprintf(buf, sizeof buf,
-                  "epoch %d/%d done: lr %.4g train ppl %.2f valid ppl %.2f tok/s %.0f (%s)",
-                  pos_.epoch, epochs, lr, std::exp(train_loss), valid_ppl, tokens_per_s,
-                  format_duration(pos_.wall_s).c_str());
-    progress_.line(buf);
-
-    final.best_valid_ppl = pos_.best_valid, final.epochs_run = pos_.epoch;
-    pos_.loss_sum = pos_.tokens = pos_.train_s = 0;
-    Position next = pos_;  // resume at the first window of the next epoch
-    ++next.epoch, next.window = 0;
-    snapshot(next).save(ckpt_dir_ + "/latest.ckpt");
-    write_summary("running", final);
+void Run::fail(const std::string& why) noexcept {
+  try {
+    progress_.line("failed: " + why);
+    write_summary("failed");
+    results_->finish(final_, "failed");
+  } catch (...) {  // the disk that failed the run may fail these too; the error is reported
   }
+}
 
-  // Test perplexity of the best model (several passes when quantizers sample at evaluation).
-  model_->parameters().values() = Checkpoint::load(ckpt_dir_ + "/best.ckpt")
-                                      .floats("params", model_->parameters().values().size());
-  const int passes = std::max(1, cfg_.quant.eval_samples);
-  std::vector<double> ppl;
-  for (int k = 0; k < passes; ++k) ppl.push_back(evaluate(test_, 1000000ULL + uint64_t(k)));
-  double mean = 0, var = 0;
-  for (double p : ppl) mean += p / passes;
-  for (double p : ppl) var += (p - mean) * (p - mean) / std::max(1, passes - 1);
-  final = {pos_.best_valid, mean, epochs, passes, mean, std::sqrt(var)};
-  pos_.wall_s = wall_before + seconds_since(session_start);
-  results_->finish(final, "finished");
-  write_summary("finished", final);
+void Run::write_summary(const std::string& status) {
+  auto s = summary_of(info_, final_, status, status == "running" ? "" : utc_timestamp());
+  s["name"] = cfg_.name;
+  s["epochs"] = final_.epochs_run;
+  s["train_tokens_per_s"] = final_.epochs_run > 0 ? pos_.tokens_per_s_sum / final_.epochs_run : 0.0;
+  s["wall_s"] = pos_.wall_s;
+  s["threads"] = omp_get_max_threads();
+  s["gemm_backend"] = kGemmBackend;
+  s["peak_rss_mb"] = peak_rss_mb();
+  write_summary_json(opt_.run_dir + "/summary.json", s);
+}
+
+RunResult Run::run() {
+  wall_before_ = pos_.wall_s, session_start_ = Clock::now();
+  if (pos_.best_epoch > 0)  // resumed: what the finished epochs established
+    final_.best_valid_ppl = pos_.best_valid, final_.best_epoch = pos_.best_epoch;
+  final_.epochs_run = pos_.epoch - 1;
+  while (pos_.epoch <= cfg_.train.epochs)
+    if (!train_epoch() || !end_epoch()) return *result_;
+
+  // The last epoch's checkpoint already resumes here: a stop during the test just exits.
+  if (!test()) return interrupted();
+  pos_.wall_s = wall_before_ + seconds_since(session_start_);
+  results_->finish(final_, "finished");
+  write_summary("finished");
   char buf[200];
-  std::snprintf(buf, sizeof buf, "valid ppl %.2f test ppl %.2f", pos_.best_valid, mean);
+  std::snprintf(buf, sizeof buf, "valid ppl %.2f test ppl %.2f (%s)", pos_.best_valid,
+                final_.test_ppl, final_.eval_mode.c_str());
   progress_.line(buf);
-  if (passes > 1) {
-    std::snprintf(buf, sizeof buf, "test ppl over %d sampled passes: %.2f ± %.2f", passes, mean,
-                  std::sqrt(var));
+  if (final_.eval_samples > 1) {
+    std::snprintf(buf, sizeof buf, "test ppl over %d sampled passes: %.2f ± %.2f",
+                  final_.eval_samples, final_.test_ppl, final_.test_ppl_std);
     progress_.line(buf);
+  }
+  for (const ModePerplexity& m : final_.test_by_mode) {
+    std::snprintf(buf, sizeof buf, "  test ppl, %s evaluation: %.2f", m.mode.c_str(), m.ppl);
+    std::string line = buf;
+    if (m.passes > 1) {
+      std::snprintf(buf, sizeof buf, " ± %.2f over %d passes", m.std, m.passes);
+      line += buf;
+    }
+    progress_.line(line);
   }
   progress_.line("results: " + opt_.run_dir);
-  result.best_valid_ppl = pos_.best_valid, result.test_ppl = mean,
-  result.test_ppl_std = std::sqrt(var);
-  result.epochs_run = epochs;
-  result.train_tokens_per_s = pos_.tokens_per_s_sum / epochs;
+  RunResult result;
+  result.best_valid_ppl = pos_.best_valid, result.test_ppl = final_.test_ppl,
+  result.test_ppl_std = final_.test_ppl_std;
+  result.epochs_run = cfg_.train.epochs;
+  result.train_tokens_per_s = pos_.tokens_per_s_sum / cfg_.train.epochs;
   return result;
 }
 
@@ -382,7 +409,12 @@ RunResult train(const Config& cfg, const TrainerOptions& options) {
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
   Run run(cfg, options);
-  return run.run();
+  try {
+    return run.run();
+  } catch (const std::exception& e) {
+    run.fail(e.what());
+    throw;
+  }
 }
 
 }  // namespace hitnet

@@ -12,11 +12,13 @@
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
-#include "core/optim/optimizer.hpp"
+#include "core/util/cpu_support.hpp"
 #include "experiments/lib/build_model.hpp"
+#include "experiments/lib/command_line.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
 #include "experiments/lib/packed_bench.hpp"
 #include "experiments/lib/run_directory.hpp"
+#include "experiments/lib/train_step.hpp"
 #include "hitnet/version.hpp"
 
 using namespace hitnet;
@@ -43,6 +45,7 @@ double tokens_per_second(Step step, int tokens_per_window, double seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  require_cpu_support("hitnet-bench");
   CLI::App app{
       "Measure training/evaluation tokens/s of a config's model against this machine's GEMM."};
   app.set_version_flag("--version",
@@ -56,12 +59,13 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", seconds, "seconds per measurement")->check(CLI::PositiveNumber);
   app.add_option("--gemm", gemm_n, "size n of the n x n x n reference SGEMM")
       ->check(CLI::PositiveNumber);
-  app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)");
+  app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)")
+      ->check(CLI::NonNegativeNumber);
   app.add_option("--json", json_path, "also write the figures to this JSON file");
   bool packed = false;
   app.add_flag("--packed", packed,
                "measure the packed ternary inference path against float32 instead of training");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
 
   Config cfg;
   try {
@@ -90,16 +94,11 @@ int main(int argc, char** argv) {
     for (size_t k = 0; k < inputs.size(); ++k) inputs[k] = token(rng), targets[k] = token(rng);
     const Window w{steps, batch, inputs.data(), targets.data()};
     ModelState state = model->initial_state(batch);
-    const float scale = 1.0f / float(steps * batch);
 
-    Sgd sgd(0.0f);
-    // The same work as one training step of the trainer: forward, backward, clip, update.
-    auto train_step = [&] {
-      model->parameters().zero_grads();
-      model->forward_backward(w, state, rng, scale);
-      clip_global_norm(model->parameters().grads(), cfg.train.clip);
-      sgd.step(model->parameters().values(), model->parameters().grads(), float(cfg.train.lr));
-    };
+    // The trainer's own step (experiments/lib/train_step.hpp): forward, backward, clip, the
+    // configured optimizer's update.
+    TrainStep step(cfg.train, *model);
+    auto train_step = [&] { step(w, state, rng, float(cfg.train.lr)); };
     auto eval_step = [&] { model->evaluate(w, state, rng); };
 
     const double gemm = measure_gemm_gflops(gemm_n, std::min(seconds, 3.0));

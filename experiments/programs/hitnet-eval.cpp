@@ -16,6 +16,8 @@
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
 #include "core/infer/packed_format.hpp"
+#include "core/util/cpu_support.hpp"
+#include "experiments/lib/command_line.hpp"
 #include "experiments/lib/packed_eval.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "hitnet/version.hpp"
@@ -23,6 +25,7 @@
 using namespace hitnet;
 
 int main(int argc, char** argv) {
+  require_cpu_support("hitnet-eval");
   CLI::App app{"Perplexity of a packed model (hitnet-export) on a corpus split."};
   app.set_version_flag("--version",
                        std::string("hitnet-eval ") + kVersion + " (" + kGitRevision + ")");
@@ -45,11 +48,7 @@ int main(int argc, char** argv) {
                  "avx512-vpopcnt, or float32 (the matrices expanded, Eigen's GEMM)")
       ->check(CLI::IsMember({"auto", "portable", "avx2", "avx512", "avx512-vpopcnt", "float32"}));
   app.add_option("--json", json_path, "also write the result to this JSON file");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help and --version are "errors" that exit 0
-  }
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
 
   infer::Engine engine = infer::Engine::kTernary;
   infer::Isa isa = infer::best_isa();
@@ -59,7 +58,7 @@ int main(int argc, char** argv) {
     if (kernels == infer::isa_name(candidate)) {
       if (!infer::isa_supported(candidate)) {
         std::cerr << "hitnet-eval: --kernels " << kernels << ": this CPU does not have them\n";
-        return 2;
+        return kUsageExit;
       }
       isa = candidate;
     }
@@ -73,7 +72,7 @@ int main(int argc, char** argv) {
     } else if (corpus.empty()) {
       std::cerr << "hitnet-eval: " << model_path
                 << " holds no run config: name the corpus with --corpus\n";
-      return 2;
+      return kUsageExit;
     }
     if (!corpus.empty() && corpus != cfg.data.corpus) {
       cfg.data.corpus = corpus;

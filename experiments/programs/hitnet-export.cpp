@@ -12,6 +12,8 @@
 #include "core/data/error.hpp"
 #include "core/infer/packed_format.hpp"
 #include "core/io/atomic_file.hpp"
+#include "core/util/cpu_support.hpp"
+#include "experiments/lib/command_line.hpp"
 #include "experiments/lib/packed_export.hpp"
 #include "hitnet/version.hpp"
 
@@ -50,6 +52,7 @@ void describe(const infer::PackedModel& m, std::size_t file_bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  require_cpu_support("hitnet-export");
   CLI::App app{
       "Export a run's best model as a packed ternary model for hitnet-eval and the "
       "inference library."};
@@ -58,11 +61,7 @@ int main(int argc, char** argv) {
   std::string run_dir, out;
   app.add_option("run_dir", run_dir, "run directory written by hitnet-run")->required();
   app.add_option("-o,--output", out, "packed model file (default: RUN_DIR/model.hnt)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help and --version are "errors" that exit 0
-  }
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   if (out.empty()) out = run_dir + "/model.hnt";
 
   try {
@@ -76,10 +75,10 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const UnsupportedScheme& e) {
     std::cerr << "hitnet-export: " << run_dir << "/config.yaml: " << e.what() << "\n";
-    return 2;
+    return exit_code::kBadConfig;
   } catch (const ConfigError& e) {
     std::cerr << "hitnet-export: " << e.what() << "\n";
-    return 2;
+    return exit_code::kBadConfig;
   } catch (const DataError& e) {
     std::cerr << "hitnet-export: data: " << e.what() << "\n";
   } catch (const std::exception& e) {

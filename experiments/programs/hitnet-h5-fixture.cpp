@@ -175,7 +175,9 @@ int run(const Options& o) {
     std::fflush(stdout);
   }
   const double test = best * 0.97;
-  const hitnet::FinalMetrics final_metrics{best, test, o.epochs, 1, test, 0.0};
+  hitnet::FinalMetrics final_metrics;
+  final_metrics.best_valid_ppl = best, final_metrics.best_epoch = o.epochs;
+  final_metrics.epochs_run = o.epochs, final_metrics.test_ppl = test;
   file.finish(final_metrics, o.status);
   hitnet::write_summary_json(
       o.out + "/summary.json",

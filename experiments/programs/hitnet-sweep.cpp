@@ -4,9 +4,11 @@
 //   hitnet-sweep ... --dry-run                                 (list points, run nothing)
 //   hitnet-sweep ... --executor slurm [--wait] [--partition P --mem M --time T --throttle N]
 //   hitnet-sweep --collect DIR                                 (results.csv + results.md)
-// Rerunning the same command resumes: finished points are skipped, interrupted ones continue.
-// Exit status: 0 all points finished, 1 a point failed, 2 bad sweep or command line,
-// 3 no failures but a point diverged, 130 interrupted (resumable).
+// Rerunning the same command resumes: finished points are skipped, interrupted ones continue,
+// runs still going (from a session that died, or in Slurm) are followed or left alone.
+// Exit status: 0 all points finished (or, Slurm without --wait, the array was submitted),
+// 1 a point failed or is not finished, 2 bad sweep or command line, 3 no failures but a point
+// diverged, 130 interrupted (resumable).
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -17,6 +19,9 @@
 #include <iostream>
 
 #include "core/config/load.hpp"
+#include "core/util/cpu_support.hpp"
+#include "experiments/lib/command_line.hpp"
+#include "experiments/lib/exit_codes.hpp"
 #include "experiments/sweep/collect.hpp"
 #include "experiments/sweep/cpu_budget.hpp"
 #include "experiments/sweep/interrupts.hpp"
@@ -45,9 +50,12 @@ SweepSpec build_spec(const std::string& file, const std::vector<std::string>& ar
 }
 
 std::string action_of(const PointRecord& r) {
-  if (r.status == "submitted") return "in slurm " + r.slurm_job;
-  if (r.state.next == NextStep::kNothing) return r.state.status == "finished" ? "done" : "diverged";
+  if (r.status == status::kSubmitted) return "in slurm " + r.slurm_job;
+  if (r.state.live) return "running (pid " + std::to_string(lock_holder_pid(r.dir)) + ")";
+  if (r.state.next == NextStep::kNothing)
+    return r.state.status == status::kFinished ? "done" : "diverged";
   if (r.state.next == NextStep::kResume) return "resume";
+  if (!r.state.damage.empty()) return "rerun (damaged: " + r.state.damage + ")";
   return r.state.holds_run ? "rerun" : "run";
 }
 
@@ -70,29 +78,28 @@ void print_plan(const SweepIndex& index) {
   }
 }
 
-// Holds an exclusive lock on DIR/.lock while this sweep or any run it started lives: the lock's
-// descriptor is inherited by the runs (no close-on-exec), so runs of a killed sweep that are
-// still checkpointing keep a new session from starting the same points twice. Waits up to
-// `wait_s` for such runs to end.
+// Holds an exclusive lock on DIR/.lock while this session lives, so that two sessions never
+// plan the same sweep at once. Not inherited by the runs (close-on-exec): they outlive a dead
+// session, and the next one finds them by their own run locks and follows them. Waits up to
+// `wait_s` for an earlier session that is still stopping its runs.
 bool lock_sweep_dir(const std::string& dir, int wait_s) {
   fs::create_directories(dir);
-  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
   if (fd < 0) return false;
   for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; ++waited) {
     if (waited >= wait_s * 10) return false;
-    if (waited == 0)
-      std::cout << "waiting for the runs of an earlier session to stop...\n" << std::flush;
+    if (waited == 0) std::cout << "waiting for an earlier session to stop...\n" << std::flush;
     usleep(100000);
   }
   return true;
 }
 
 int exit_status(const SweepIndex& index, bool interrupted) {
-  if (interrupted) return 130;
+  if (interrupted) return exit_code::kInterrupted;
   const StatusCounts c = count_statuses(index);
-  if (c.failed + c.stopped > 0) return 1;
-  if (c.diverged > 0) return 3;
-  return c.queued + c.running > 0 ? 1 : 0;
+  if (c.failed + c.stopped > 0) return exit_code::kFailed;
+  if (c.diverged > 0) return exit_code::kDiverged;
+  return c.queued + c.running > 0 ? exit_code::kFailed : exit_code::kFinished;
 }
 
 int finish(const SweepIndex& index, bool interrupted) {
@@ -100,11 +107,19 @@ int finish(const SweepIndex& index, bool interrupted) {
   const StatusCounts c = count_statuses(index);
   std::cout << "sweep " << index.name << ": "
             << status_summary(c, static_cast<int>(index.points.size()), -1) << "\n";
-  for (const PointRecord& r : index.points)
-    if (r.status == "failed" || r.status == "diverged" ||
-        (r.status == "interrupted" && !interrupted))
+  for (const PointRecord& r : index.points) {
+    const bool report = r.status == status::kFailed || r.status == status::kBadConfig ||
+                        r.status == status::kDamaged || r.status == status::kDiverged ||
+                        (r.status == status::kInterrupted && !interrupted);
+    if (report)
       std::cout << "  " << r.status << ": point " << r.point.number << " " << r.point.name
                 << " (exit " << r.exit_code << ", see " << output_log_of(r) << ")\n";
+    else if (r.status == status::kSubmitted || (r.status == status::kRunning && !interrupted))
+      std::cout << "  still "
+                << (r.status == status::kSubmitted ? "in slurm " + r.slurm_job
+                                                   : std::string("running"))
+                << ": point " << r.point.number << " " << r.point.name << "\n";
+  }
   std::cout << "table: " << csv << " and results.md\n";
   if (interrupted)
     std::cout << "interrupted: rerun the same command to resume (finished points are kept)\n";
@@ -114,12 +129,13 @@ int finish(const SweepIndex& index, bool interrupted) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  require_cpu_support("hitnet-sweep");
   CLI::App app{"Run a sweep of hitnet-run configurations: locally in parallel, or on Slurm."};
   app.set_version_flag("--version", std::string("hitnet-sweep ") + kVersion);
   std::string spec_file, out_dir, collect_dir, executor = "local";
   std::vector<std::string> arguments;
   int jobs = 0, threads_per_run = 0;
-  bool dry_run = false, fail_fast = false, wait = false;
+  bool dry_run = false, fail_fast = false, wait = false, no_requeue = false;
   double status_interval = 30;
   SlurmOptions slurm;
   slurm.hitnet_run = default_hitnet_run();
@@ -129,7 +145,7 @@ int main(int argc, char** argv) {
   app.add_flag("--dry-run", dry_run, "list the points and which are done; run nothing");
   app.add_option("--jobs,-j", jobs, "points at once (default: cores / threads-per-run)");
   app.add_option("--threads-per-run", threads_per_run,
-                 "OpenMP threads in each point (default: cores / jobs)");
+                 "OpenMP threads in each point, also when it resumes (default: cores / jobs)");
   app.add_flag("--fail-fast", fail_fast,
                "stop all points (resumably) at the first failure or divergence");
   app.add_option("--collect", collect_dir, "write DIR/results.csv and results.md, then exit");
@@ -142,80 +158,89 @@ int main(int argc, char** argv) {
   app.add_option("--partition", slurm.partition, "slurm: partition");
   app.add_option("--mem", slurm.mem, "slurm: memory per task, e.g. 4G");
   app.add_option("--time", slurm.time, "slurm: time limit per task, e.g. 2:00:00");
-  app.add_option(
-      "--cpus-per-task", slurm.cpus_per_task,
-      "slurm: CPUs per task, also each point's threads (default: --threads-per-run, else 1)");
+  app.add_option("--cpus-per-task", slurm.cpus_per_task,
+                 "slurm: CPUs per task, also each point's threads when it starts and when it "
+                 "resumes (default: --threads-per-run, else 1)");
   app.add_option("--throttle", slurm.throttle, "slurm: at most N tasks at once (array %N)");
+  app.add_option("--signal-lead", slurm.signal_lead_s,
+                 "slurm: seconds before the time limit at which a task is told to checkpoint "
+                 "and stop (sbatch --signal=B:USR1@N; default " +
+                     std::to_string(kDefaultSignalLeadS) + ")");
+  app.add_flag("--no-requeue", no_requeue,
+               "slurm: leave a task stopped at its time limit for the next submission instead "
+               "of requeueing it");
   app.add_option("--sbatch-arg", slurm.extra_sbatch_args,
                  "slurm: extra sbatch argument, e.g. --sbatch-arg=--account=proj (repeatable)")
       ->allow_extra_args(false);
   app.add_option("--poll-interval", slurm.poll_interval_s, "slurm --wait: seconds between polls");
-  CLI11_PARSE(app, argc, argv);
+  if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
   const bool terminal = isatty(STDOUT_FILENO);
+  slurm.requeue = !no_requeue;
+  if (app.count("--cpus-per-task") == 0 && threads_per_run > 0)
+    slurm.cpus_per_task = threads_per_run;
 
   try {
     if (!collect_dir.empty()) {
-      const SweepIndex index = read_index(collect_dir);
+      SweepIndex index = read_index(collect_dir);
+      std::string error;
+      if (!refresh_slurm_states(index, kGlanceBackoff, error))
+        std::cerr << "hitnet-sweep: warning: " << error << "; points in Slurm shown as submitted\n";
+      for (PointRecord& r : index.points) r.status = current_status(r);
       const std::string csv = write_collection(index);
       std::cout << to_markdown(collect_table(index)) << "table: " << csv << " and results.md\n";
-      return 0;
+      return exit_code::kFinished;
     }
     if (spec_file.empty()) {
       std::cerr
           << "hitnet-sweep: a sweep or config file is required (or --collect DIR); see --help\n";
-      return 2;
+      return exit_code::kBadConfig;
     }
     const SweepSpec spec = build_spec(spec_file, arguments);
     const std::vector<SweepPoint> points = resolve_points(spec);
     if (out_dir.empty()) out_dir = "results/sweeps/" + spec.name;
-    if (dry_run) {
-      print_plan(plan_sweep(spec, points, out_dir));
-      return 0;
+    if (dry_run) {  // reads, never writes: Slurm is asked, index.json is left as it is
+      SweepIndex index = plan_sweep(spec, points, out_dir);
+      std::string error;
+      if (!refresh_slurm_states(index, kGlanceBackoff, error))
+        std::cout << "warning: " << error << "; points recorded in Slurm shown as submitted\n";
+      print_plan(index);
+      return exit_code::kFinished;
     }
     if (!lock_sweep_dir(out_dir, 60)) {
-      std::cerr << "hitnet-sweep: another hitnet-sweep (or its runs) is running in " << out_dir
-                << "\n";
-      return 1;
+      std::cerr << "hitnet-sweep: another hitnet-sweep session is running in " << out_dir << "\n";
+      return exit_code::kFailed;
     }
     SweepIndex index = plan_sweep(spec, points, out_dir);
     write_sweep_spec(spec, index.directory);
     install_sweep_signal_handlers();
+    // Either executor must see the other's live points: Slurm's (queued ones hold no run lock
+    // yet) by asking Slurm, live runs anywhere by their run locks (RunState::live).
+    std::string error;
+    if (!refresh_slurm_states(index, kStartBackoff, error)) {
+      std::cerr << "hitnet-sweep: cannot tell whether points submitted to Slurm earlier still "
+                   "run, so none is started: "
+                << error << "\n";
+      return exit_code::kFailed;
+    }
+    write_index(index);
 
     if (executor == "slurm") {
-      if (app.count("--cpus-per-task") == 0 && threads_per_run > 0)
-        slurm.cpus_per_task = threads_per_run;
       slurm.terminal = terminal;
       slurm.status_interval_s = status_interval;
-      std::string error;
-      if (!refresh_slurm_states(index, error)) {
-        std::cerr << "hitnet-sweep: " << error << "\n";
-        return 1;
-      }
       print_plan(index);
       const std::string job = submit_slurm(index, slurm);
-      write_index(index);
       if (job.empty()) std::cout << "nothing to submit\n";
       if (!wait) {
         if (!job.empty())
           std::cout << "submitted job array " << job << "; follow it with squeue -j " << job
-                    << ", collect with hitnet-sweep --collect " << index.directory << "\n";
-        return 0;
+                    << " or hitnet-sweep ... --wait, collect with hitnet-sweep --collect "
+                    << index.directory << "\n";
+        return exit_code::kFinished;
       }
-      std::vector<std::string> jobs_to_follow;
-      for (const PointRecord& r : index.points)
-        if (r.status == "submitted") {
-          const std::string id = r.slurm_job.substr(0, r.slurm_job.find('_'));
-          if (std::find(jobs_to_follow.begin(), jobs_to_follow.end(), id) == jobs_to_follow.end())
-            jobs_to_follow.push_back(id);
-        }
-      bool interrupted = false;
-      for (const std::string& id : jobs_to_follow)
-        if (!wait_slurm(index, id, slurm)) {
-          interrupted = true;
-          break;
-        }
+      const WaitOutcome outcome = wait_slurm(index, slurm);
       write_index(index);
-      return finish(index, interrupted);
+      const int code = finish(index, outcome == WaitOutcome::kInterrupted);
+      return outcome == WaitOutcome::kLostSlurm ? exit_code::kFailed : code;
     }
 
     LocalOptions local;
@@ -223,21 +248,31 @@ int main(int argc, char** argv) {
     local.fail_fast = fail_fast;
     local.terminal = terminal;
     local.status_interval_s = status_interval;
-    int todo = 0;
-    for (const PointRecord& r : index.points) todo += r.state.next != NextStep::kNothing;
-    local.budget = plan_cpu_budget(jobs, threads_per_run, available_cores(), todo);
-    std::cout << "sweep " << index.name << ": " << index.points.size() << " points, "
-              << index.points.size() - todo << " already done, " << todo << " to run ("
-              << local.budget.jobs << " at once x " << local.budget.threads_per_run
+    int done = 0, todo = 0, in_slurm = 0, live = 0;
+    for (const PointRecord& r : index.points) {
+      if (r.status == status::kSubmitted)
+        ++in_slurm;
+      else if (r.state.live)
+        ++live;
+      else if (r.state.next == NextStep::kNothing)
+        ++done;
+      else
+        ++todo;
+    }
+    local.budget = plan_cpu_budget(jobs, threads_per_run, available_cores(), todo + live);
+    std::cout << "sweep " << index.name << ": " << index.points.size() << " points, " << done
+              << " already done, " << todo << " to run";
+    if (live > 0) std::cout << ", " << live << " running already (followed)";
+    if (in_slurm > 0) std::cout << ", " << in_slurm << " in Slurm (left to it)";
+    std::cout << " (" << local.budget.jobs << " at once x " << local.budget.threads_per_run
               << " threads) in " << index.directory << "\n";
-    write_index(index);
     const LocalOutcome outcome = run_local(index, local);
     return finish(index, outcome.interrupted);
   } catch (const SweepError& e) {
     std::cerr << "hitnet-sweep: " << e.what() << (std::string(e.what()).back() == '\n' ? "" : "\n");
-    return 2;
+    return exit_code::kBadConfig;
   } catch (const std::exception& e) {
     std::cerr << "hitnet-sweep: " << e.what() << "\n";
-    return 1;
+    return exit_code::kFailed;
   }
 }

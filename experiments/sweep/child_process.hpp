@@ -1,6 +1,7 @@
 #pragma once
 // Starting programs without a shell: each sweep point is its own process, so a crash in one
-// cannot take the sweep or the other points down.
+// cannot take the sweep or the other points down -- and the sweep's own death cannot take the
+// points down either.
 #include <sys/types.h>
 
 #include <string>
@@ -8,18 +9,20 @@
 
 namespace hitnet {
 
-// Starts argv[0] (a path, or a name looked up in PATH) with stdout and stderr going to a pipe whose
-// read end is returned in `output_fd` (non-blocking, close-on-exec). The child gets SIGTERM if the
-// sweep dies (Linux PR_SET_PDEATHSIG), on which hitnet-run checkpoints and exits: a killed sweep
-// leaves no orphan runs writing into directories the next session will use. Throws on failure.
-pid_t spawn_captured(const std::vector<std::string>& argv, int& output_fd);
+// Starts argv[0] (a path, or a name looked up in PATH) as a run that outlives its starter: in a
+// session of its own (a hang-up of the sweep's terminal, or Ctrl-C there, does not reach it; the
+// sweep forwards what it means to), stdin from /dev/null, stdout and stderr appended to
+// `output_path` (no pipe that could break when the sweep dies), default signal dispositions.
+// Throws std::runtime_error when it cannot fork or open the file; a program that cannot be
+// executed exits 127 with a message in `output_path`.
+pid_t spawn_detached(const std::vector<std::string>& argv, const std::string& output_path);
 
 struct CommandResult {
   int exit_code = -1;  // 128 + signal when killed; 127 when it could not be started
   std::string output;  // stdout and stderr
 };
 
-// Runs a short command (sbatch, squeue, scontrol) to completion.
+// Runs a short command (sbatch, squeue, scontrol) to completion and captures its output.
 CommandResult run_command(const std::vector<std::string>& argv);
 
 // The exit code waitpid() reports as a number: 128 + signal for a killed process.

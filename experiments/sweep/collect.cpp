@@ -1,6 +1,7 @@
 #include "experiments/sweep/collect.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 
@@ -9,15 +10,23 @@
 namespace hitnet {
 namespace {
 
+// Numbers at full precision (nlohmann's shortest round-trip form): the table is data, and a
+// perplexity cut to 6 digits no longer tells apart runs that differ in the 7th.
 std::string value_text(const nlohmann::json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_number_float()) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
-    return buf;
-  }
   return v.dump();
+}
+
+// For reading: a number with a fraction shown to 6 significant digits.
+std::string readable(const std::string& cell) {
+  if (cell.find_first_of(".eE") == std::string::npos) return cell;
+  char* end = nullptr;
+  const double x = std::strtod(cell.c_str(), &end);
+  if (cell.empty() || *end != '\0') return cell;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", x);
+  return buf;
 }
 
 std::string csv_field(const std::string& s) {
@@ -53,13 +62,15 @@ SweepTable collect_table(const SweepIndex& index) {
     std::vector<std::string> row;
     for (const std::string& key : index.varied_keys) row.push_back(varied[key]);
     const nlohmann::json& s = r.state.summary;
-    // The run directory is the truth for runs that got far enough to write a summary; the
-    // index for the rest (failed before training, still queued).
-    const bool summary_final = r.state.next == NextStep::kNothing;
-    row.push_back(summary_final ? r.state.status : r.status.empty() ? "pending" : r.status);
+    // The run directory is the truth for runs that got far enough to write a summary, the
+    // index for the rest (failed before training, still queued); damaged results are no result.
+    const std::string status = current_status(r);
+    row.push_back(status.empty() ? std::string(status::kPending) : status);
+    const bool trusted = status != status::kDamaged && s.is_object();
     for (const std::string& m : metric_columns())
-      row.push_back(s.is_object() && s.contains(m) ? value_text(s[m]) : "");
-    row.push_back(r.exit_code >= 0 ? std::to_string(r.exit_code) : "");
+      row.push_back(trusted && s.contains(m) ? value_text(s[m]) : "");
+    const int exit_code = current_exit_code(r);
+    row.push_back(exit_code >= 0 ? std::to_string(exit_code) : "");
     row.push_back(r.point.hash);
     row.push_back(std::filesystem::path(r.dir).lexically_relative(index.directory).string());
     t.rows.push_back(std::move(row));
@@ -86,7 +97,7 @@ std::string to_markdown(const SweepTable& t) {
   out += "\n";
   for (const auto& row : t.rows) {
     out += "|";
-    for (const std::string& cell : row) out += " " + markdown_cell(cell) + " |";
+    for (const std::string& cell : row) out += " " + markdown_cell(readable(cell)) + " |";
     out += "\n";
   }
   return out;

@@ -16,6 +16,7 @@ void install_sweep_signal_handlers() {
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGHUP, SIG_IGN);   // a lost terminal is no reason to stop a study
   std::signal(SIGPIPE, SIG_IGN);  // a closed pipe is an error code, not the sweep's death
 }
 

@@ -1,20 +1,21 @@
 #include "experiments/sweep/local_executor.hpp"
 
-#include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "experiments/lib/progress.hpp"
 #include "experiments/sweep/child_process.hpp"
 #include "experiments/sweep/interrupts.hpp"
+#include "experiments/sweep/log_follower.hpp"
 #include "experiments/sweep/point_command.hpp"
 #include "experiments/sweep/point_progress.hpp"
 #include "experiments/sweep/status_board.hpp"
@@ -26,50 +27,20 @@ using Clock = std::chrono::steady_clock;
 
 struct RunningPoint {
   PointRecord* record;
-  pid_t pid;
-  int fd;
-  std::ofstream log;
-  std::string partial_line;
+  pid_t pid = -1;  // -1: a run this session did not start, followed through its run lock
+  LogFollower log;
   PointProgress progress;
   Clock::time_point started;
+  bool own() const { return pid > 0; }
 };
 
 double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// Appends what the run printed to its output.log and follows its progress lines.
-// Returns false at end of output.
-bool drain(RunningPoint& r) {
-  char buf[4096];
-  for (;;) {
-    const ssize_t n = read(r.fd, buf, sizeof buf);
-    if (n == 0) return false;
-    if (n < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-    r.log.write(buf, n);
-    r.log.flush();
-    for (ssize_t i = 0; i < n; ++i) {
-      if (buf[i] == '\n' || buf[i] == '\r') {
-        update_progress(r.progress, r.partial_line);
-        r.partial_line.clear();
-      } else {
-        r.partial_line += buf[i];
-      }
-    }
-  }
-}
-
-std::string status_for_exit(int exit_code) {
-  switch (exit_code) {
-    case 0:
-      return "finished";
-    case 3:
-      return "diverged";
-    case 130:
-      return "interrupted";
-    default:
-      return "failed";
-  }
+std::string numbered(const PointRecord& rec, int total) {
+  return "point " + std::to_string(rec.point.number) + "/" + std::to_string(total) + " " +
+         rec.point.name;
 }
 
 // Remaining time: the running points' own estimates plus the queued points at the mean point
@@ -90,113 +61,165 @@ double estimate_eta(const std::vector<std::unique_ptr<RunningPoint>>& running, s
   return remaining / std::max(1, jobs);
 }
 
+std::string test_ppl_text(const RunState& state) {
+  if (!state.summary.is_object() || !state.summary.value("test_ppl", nlohmann::json()).is_number())
+    return "";
+  char buf[40];
+  std::snprintf(buf, sizeof buf, ", test ppl %.2f", state.summary["test_ppl"].get<double>());
+  return buf;
+}
+
 }  // namespace
 
 LocalOutcome run_local(SweepIndex& index, const LocalOptions& options) {
   LocalOutcome outcome;
-  std::deque<PointRecord*> queue;
-  for (PointRecord& r : index.points)
-    if (r.state.next != NextStep::kNothing) {
-      r.status = "pending";
-      queue.push_back(&r);
-    }
   const int total = static_cast<int>(index.points.size());
   const int jobs = options.budget.jobs;
   StatusBoard board(options.terminal, options.status_interval_s);
+  std::deque<PointRecord*> queue;
   std::vector<std::unique_ptr<RunningPoint>> running;
   std::vector<double> durations;
   bool stopping = false;
   int interrupts_seen = 0;
 
-  auto stop_all = [&](int signal) {
-    for (const auto& r : running) kill(r->pid, signal);
+  // A run that is live already (an earlier session died and left it running) is followed: it
+  // occupies a slot, and starting it again would only fail on its lock.
+  auto follow = [&](PointRecord& rec) {
+    auto r = std::make_unique<RunningPoint>();
+    r->record = &rec;
+    r->log = LogFollower(output_log_of(rec));
+    r->started = Clock::now();
+    rec.status = status::kRunning;
+    const long pid = lock_holder_pid(rec.dir);
+    board.event("follow " + numbered(rec, total) + " (running already" +
+                (pid > 0 ? ", pid " + std::to_string(pid) : "") +
+                ": started by an earlier session)");
+    running.push_back(std::move(r));
+  };
+  auto start = [&](PointRecord& rec) {
+    const bool resume = rec.state.next == NextStep::kResume;
+    std::filesystem::create_directories(rec.dir);
+    const auto argv = point_command(options.hitnet_run, index, rec, options.budget.threads_per_run);
+    std::string command;
+    for (const std::string& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
+    std::ofstream(output_log_of(rec), std::ios::app) << "# hitnet-sweep: " << command << "\n";
+    auto r = std::make_unique<RunningPoint>();
+    r->record = &rec;
+    r->log = LogFollower(output_log_of(rec));
+    r->pid = spawn_detached(argv, output_log_of(rec));
+    r->started = Clock::now();
+    rec.status = status::kRunning;
+    board.event((resume ? "resume " : "start  ") + numbered(rec, total));
+    running.push_back(std::move(r));
+  };
+
+  for (PointRecord& r : index.points) {
+    if (r.status == status::kSubmitted) continue;  // Slurm has it
+    if (r.state.live)
+      follow(r);
+    else if (r.state.next != NextStep::kNothing)
+      r.status = status::kPending, queue.push_back(&r);
+  }
+  write_index(index);
+
+  auto stop_own = [&](int signal) {
+    for (const auto& r : running)
+      if (r->own()) kill(r->pid, signal);
+  };
+  auto own_running = [&] {
+    int n = 0;
+    for (const auto& r : running) n += r->own();
+    return n;
   };
 
   for (;;) {
     while (!stopping && static_cast<int>(running.size()) < jobs && !queue.empty()) {
       PointRecord& rec = *queue.front();
       queue.pop_front();
-      const bool resume = rec.state.next == NextStep::kResume;
-      std::filesystem::create_directories(rec.dir);
-      auto r = std::make_unique<RunningPoint>();
-      r->record = &rec;
-      r->log.open(output_log_of(rec), resume ? std::ios::app : std::ios::trunc);
-      const auto argv =
-          point_command(options.hitnet_run, index, rec, options.budget.threads_per_run);
-      std::string command;
-      for (const std::string& a : argv) command += (command.empty() ? "" : " ") + shell_quote(a);
-      r->log << "# hitnet-sweep: " << command << "\n" << std::flush;
-      r->pid = spawn_captured(argv, r->fd);
-      r->started = Clock::now();
-      rec.status = "running";
-      board.event((resume ? "resume " : "start  ") + std::string("point ") +
-                  std::to_string(rec.point.number) + "/" + std::to_string(total) + " " +
-                  rec.point.name);
-      running.push_back(std::move(r));
+      rec.state = inspect_run(rec.dir, rec.point.hash);  // now, not when the sweep was planned
+      if (rec.state.live) {
+        follow(rec);
+      } else if (rec.state.next == NextStep::kNothing) {
+        rec.status = rec.state.status;
+        rec.exit_code = current_exit_code(rec);
+        board.event("done   " + numbered(rec, total) + " (by another process)");
+      } else {
+        start(rec);
+      }
       write_index(index);
     }
-    if (running.empty() && (queue.empty() || stopping)) break;
+    // Runs this session did not start are not stopped by its Ctrl-C: it leaves them be.
+    if (stopping ? own_running() == 0 : running.empty() && queue.empty()) break;
 
-    std::vector<pollfd> fds;
-    for (const auto& r : running) fds.push_back({r->fd, POLLIN, 0});
-    poll(fds.data(), fds.size(), 200);
-    for (const auto& r : running) drain(*r);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (const auto& r : running)
+      for (const std::string& line : r->log.new_lines()) update_progress(r->progress, line);
 
     if (g_sweep_interrupts > interrupts_seen) {
       interrupts_seen = g_sweep_interrupts;
       outcome.interrupted = true;
       if (!stopping) {
         stopping = true;
-        board.event("interrupted: asking " + std::to_string(running.size()) +
+        board.event("interrupted: asking " + std::to_string(own_running()) +
                     " running point(s) to checkpoint and stop (again to kill them)");
-        stop_all(SIGINT);
+        stop_own(SIGINT);
+        for (const auto& r : running)
+          if (!r->own())
+            board.event("left running: " + numbered(*r->record, total) +
+                        " (not started by this session)");
       } else {
         board.event("second interrupt: killing the running points");
-        stop_all(SIGKILL);
+        stop_own(SIGKILL);
       }
     }
 
     for (auto it = running.begin(); it != running.end();) {
       RunningPoint& r = **it;
-      int status = 0;
-      if (waitpid(r.pid, &status, WNOHANG) != r.pid) {
+      int wait_status = 0;
+      const bool ended =
+          r.own() ? waitpid(r.pid, &wait_status, WNOHANG) == r.pid : !run_is_live(r.record->dir);
+      if (!ended) {
         ++it;
         continue;
       }
-      drain(r);  // what it wrote before exiting; EAGAIN then means nothing is left
-      close(r.fd);
-      r.log.close();
+      for (const std::string& line : r.log.new_lines()) update_progress(r.progress, line);
       PointRecord& rec = *r.record;
-      rec.exit_code = exit_code_of(status);
       rec.state = inspect_run(rec.dir, rec.point.hash);
-      rec.status = status_for_exit(rec.exit_code);
-      // Exit 0 without a finished run of this config (a stand-in program, a bug) is no result.
-      if (rec.status == "finished" && rec.state.next != NextStep::kNothing) rec.status = "failed";
+      if (r.own()) {
+        rec.exit_code = exit_code_of(wait_status);
+        rec.status = status_of_exit_code(rec.exit_code);
+        // Exit 0 without a finished run of this config (a stand-in program, a bug, a damaged
+        // results file) is no result.
+        if (rec.status == status::kFinished && rec.state.next != NextStep::kNothing)
+          rec.status = status::kFailed;
+      } else {
+        rec.status = current_status(rec);  // the run dir's word: nobody saw the process end
+        rec.exit_code = current_exit_code(rec);
+      }
       const std::string took = format_duration(seconds_since(r.started));
-      if (rec.status == "finished") {
+      if (rec.status == status::kFinished) {
         durations.push_back(seconds_since(r.started));
         rec.log_tail.clear();
-        std::string metrics;
-        if (rec.state.summary.is_object() &&
-            rec.state.summary.value("test_ppl", nlohmann::json()).is_number()) {
-          char buf[40];
-          std::snprintf(buf, sizeof buf, ", test ppl %.2f",
-                        rec.state.summary["test_ppl"].get<double>());
-          metrics = buf;
-        }
-        board.event("done   point " + std::to_string(rec.point.number) + "/" +
-                    std::to_string(total) + " " + rec.point.name + " (" + took + metrics + ")");
-      } else if (rec.status == "interrupted" && stopping) {
+        board.event("done   " + numbered(rec, total) + " (" + took + test_ppl_text(rec.state) +
+                    ")");
+      } else if (rec.status == status::kInterrupted && (stopping || !r.own())) {
         rec.log_tail.clear();
-        board.event("stopped point " + std::to_string(rec.point.number) + " " + rec.point.name +
-                    (rec.state.has_checkpoint ? " (checkpointed, resumable)" : ""));
+        if (!r.own() && !stopping && rec.state.next == NextStep::kResume) {
+          board.event("stopped " + numbered(rec, total) + " outside this session: resuming it");
+          rec.status = status::kPending;
+          queue.push_front(&rec);
+        } else {
+          board.event("stopped " + numbered(rec, total) +
+                      (rec.state.has_checkpoint ? " (checkpointed, resumable)" : ""));
+        }
       } else {
         rec.log_tail = tail_of(output_log_of(rec), 15);
+        if (!rec.state.damage.empty()) rec.log_tail += "(" + rec.state.damage + ")\n";
         board.event(failure_report(rec));
         if (options.fail_fast && !stopping) {
           stopping = true;
           board.event("--fail-fast: stopping the other points (resumable)");
-          stop_all(SIGINT);
+          stop_own(SIGINT);
         }
       }
       it = running.erase(it);

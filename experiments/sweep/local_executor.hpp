@@ -1,6 +1,8 @@
 #pragma once
 // Runs a sweep's pending points on this machine: up to `jobs` hitnet-run processes at once,
-// each with its output captured to <run dir>/output.log, index.json rewritten at every change.
+// each in a session of its own with its output appended to <run dir>/output.log, which the
+// sweep follows for progress; index.json rewritten at every change. A run outlives the sweep
+// that started it: the next session finds it by its run lock and follows it to its end.
 #include <string>
 
 #include "experiments/sweep/cpu_budget.hpp"
@@ -20,9 +22,11 @@ struct LocalOutcome {
   bool interrupted = false;  // Ctrl-C / SIGTERM stopped the sweep
 };
 
-// Brings every point whose state is not final to "finished" (or a failure). Reports failures
-// as they happen. A first SIGINT/SIGTERM (see interrupts.hpp) forwards SIGINT to the runs, which
-// checkpoint and exit; a second kills them.
+// Brings every point that is not final (and not queued or running in Slurm: status
+// "submitted") to "finished" (or a failure). A point whose run is live already -- started by an
+// earlier session that died -- is followed, not started again, and takes one of the `jobs`
+// slots. Reports failures as they happen. A first SIGINT/SIGTERM (see interrupts.hpp) forwards
+// SIGINT to the runs this session started, which checkpoint and exit; a second kills them.
 LocalOutcome run_local(SweepIndex& index, const LocalOptions& options);
 
 }  // namespace hitnet

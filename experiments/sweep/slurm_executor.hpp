@@ -1,41 +1,38 @@
 #pragma once
 // Runs a sweep on a Slurm cluster: one job array, one task per pending point, each task running
 // hitnet-run for its point into the shared sweep directory (which every node must see at the
-// same path). --wait follows the array with squeue/scontrol (sbatch --wait polls far too
-// slowly: 10 s for a 1-second array) and reports each task's exit code.
+// same path; the script: slurm_script.hpp). --wait follows the array with squeue and reads ended
+// tasks from sacct or scontrol (sbatch --wait polls far too slowly: 10 s for a 1-second array).
 #include <string>
-#include <vector>
 
+#include "experiments/sweep/slurm_options.hpp"
 #include "experiments/sweep/sweep_index.hpp"
 
 namespace hitnet {
 
-struct SlurmOptions {
-  std::string hitnet_run;
-  int cpus_per_task = 1;  // also the point's --threads
-  std::string mem;        // --mem, e.g. "4G"; "" = the cluster's default
-  std::string time;       // --time, e.g. "2:00:00"; "" = the partition's default
-  std::string partition;  // "" = the default partition
-  int throttle = 0;       // at most this many tasks at once (the array's "%N"); 0 = no limit
-  std::vector<std::string> extra_sbatch_args;  // passed to sbatch as they are
-  double poll_interval_s = 1;
-  double status_interval_s = 30;
-  bool terminal = false;
-};
+// Marks every point that has a live Slurm task (found by the array's job name and the
+// script/task index.json recorded for the point, so also when the job id was never recorded)
+// "submitted" with its "<job>_<task>", and settles points whose task has ended since (their
+// exit code from sacct/scontrol, their status from it and the run directory). Asks Slurm only
+// when some point was ever submitted. Returns false, with `error` saying why, when Slurm could
+// not be asked (squeue failing for the whole back-off): then nobody can tell whether those
+// points still run. Where squeue is not installed at all, warns and treats them as ended.
+bool refresh_slurm_states(SweepIndex& index, const Backoff& backoff, std::string& error);
 
-// Points of the array still queued or running in Slurm (by the job ids index.json recorded)
-// are marked "submitted" and left alone. Returns false when Slurm's tools fail (the message
-// says which and why).
-bool refresh_slurm_states(SweepIndex& index, std::string& error);
-
-// Writes <sweep>/slurm/array-<time>.sh and submits it for every point that is neither final
-// nor already submitted; records "<job>_<task>" per point in the index. Returns the array's
-// job id, or "" when there was nothing to submit. Throws std::runtime_error when sbatch fails.
+// Writes <sweep>/slurm/array-<time>.sh and submits it for every point that is not final, not
+// live (running here or anywhere else) and not already submitted. Records each point's script
+// and task in index.json before calling sbatch, then the job id. Returns the array's job id, or
+// "" when there was nothing to submit. Throws SweepError for options that cannot work (a signal
+// lead not shorter than --time) and std::runtime_error when sbatch fails.
 std::string submit_slurm(SweepIndex& index, const SlurmOptions& options);
 
-// Polls until no task of `job_id` is pending or running, showing progress, then reads every
-// task's exit code, marks the points and reports failures with their log tail. Returns false
-// when interrupted (the tasks keep running; cancel them with scancel).
-bool wait_slurm(SweepIndex& index, const std::string& job_id, const SlurmOptions& options);
+enum class WaitOutcome { kEnded, kInterrupted, kLostSlurm };
+
+// Follows every submitted point until its task has ended, showing progress (read from each
+// point's output.log) and reporting each end at once: done, stopped at its time limit
+// (resumable), requeued, or failed with its log tail and Slurm's state. kInterrupted: Ctrl-C
+// (the tasks keep running; scancel stops them); kLostSlurm: squeue failed for the whole
+// back-off.
+WaitOutcome wait_slurm(SweepIndex& index, const SlurmOptions& options);
 
 }  // namespace hitnet

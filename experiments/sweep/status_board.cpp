@@ -9,15 +9,16 @@ namespace hitnet {
 StatusCounts count_statuses(const SweepIndex& index) {
   StatusCounts c;
   for (const PointRecord& r : index.points) {
-    if (r.status == "finished")
+    if (r.status == status::kFinished)
       ++c.done;
-    else if (r.status == "diverged")
+    else if (r.status == status::kDiverged)
       ++c.diverged;
-    else if (r.status == "running")
+    else if (r.status == status::kRunning)
       ++c.running;
-    else if (r.status == "failed")
+    else if (r.status == status::kFailed || r.status == status::kBadConfig ||
+             r.status == status::kDamaged)
       ++c.failed;
-    else if (r.status == "interrupted")
+    else if (r.status == status::kInterrupted)
       ++c.stopped;
     else
       ++c.queued;
@@ -36,7 +37,7 @@ std::string status_summary(const StatusCounts& c, int total, double eta_s) {
 }
 
 std::string failure_report(const PointRecord& r) {
-  std::string s = (r.status == "diverged" ? "DIVERGED" : "FAILED") + std::string(" point ") +
+  std::string s = (r.status == status::kDiverged ? "DIVERGED" : "FAILED") + std::string(" point ") +
                   std::to_string(r.point.number) + " " + r.point.name + " (exit " +
                   std::to_string(r.exit_code) + "): " + r.dir + "/output.log ends:\n";
   std::string tail = r.log_tail;

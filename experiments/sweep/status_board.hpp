@@ -15,8 +15,8 @@ struct StatusCounts {
   int done = 0, diverged = 0, running = 0, failed = 0, stopped = 0, queued = 0;
 };
 
-// finished -> done; diverged; running; failed; interrupted -> stopped (resumable);
-// pending and submitted (waiting in Slurm) -> queued.
+// finished -> done; diverged; running; failed, bad_config and damaged -> failed;
+// interrupted -> stopped (resumable); pending and submitted (waiting in Slurm) -> queued.
 StatusCounts count_statuses(const SweepIndex& index);
 
 // "5/8 done, 1 diverged, 2 running, 0 failed, 1 stopped, 0 queued, eta 3m10s" (zero diverged

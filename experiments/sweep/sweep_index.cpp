@@ -35,10 +35,27 @@ json load_json(const std::string& path) {
 
 }  // namespace
 
-std::string status_from_state(const RunState& state) {
-  if (state.next == NextStep::kNothing) return state.status;
-  if (state.next == NextStep::kResume) return "interrupted";
-  return state.holds_run ? "failed" : "pending";
+std::string current_status(const PointRecord& r) {
+  const RunState& s = r.state;
+  if (s.live) return std::string(status::kRunning);
+  if (s.next == NextStep::kNothing) return s.status;
+  if (r.status == status::kSubmitted) return r.status;  // Slurm's word (see slurm_executor.hpp)
+  if (!s.damage.empty()) return std::string(status::kDamaged);
+  // How a session saw the process end, as long as the directory has not moved on since.
+  for (const std::string_view kept :
+       {status::kFailed, status::kBadConfig, status::kInterrupted, status::kPending})
+    if (r.status == kept) return r.status;
+  // Recorded as running (or final) but neither live nor final now: the process is gone and no
+  // session saw it end.
+  if (s.next == NextStep::kResume) return std::string(status::kInterrupted);
+  return std::string(s.holds_run ? status::kFailed : status::kPending);
+}
+
+int current_exit_code(const PointRecord& r) {
+  if (r.state.live) return -1;
+  if (r.state.next == NextStep::kNothing) return exit_code_of_status(r.state.status);
+  if (r.exit_code < 0 && r.state.damage.empty()) return exit_code_of_status(r.state.status);
+  return r.exit_code;
 }
 
 std::string output_log_of(const PointRecord& record) {
@@ -67,7 +84,8 @@ SweepIndex plan_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poin
       if (!entry.is_directory() || underscore == std::string::npos) continue;
       const std::string hash = name.substr(underscore + 1);
       const RunState s = inspect_run(entry.path().string(), hash);
-      if (s.next == NextStep::kNothing) finished_dir_of_hash[hash] = entry.path().string();
+      if (s.next == NextStep::kNothing && !s.live)
+        finished_dir_of_hash[hash] = entry.path().string();
     }
 
   // What an earlier session recorded.
@@ -87,12 +105,16 @@ SweepIndex plan_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poin
         r.dir = it->second;
         r.state = inspect_run(r.dir, p.hash);
       }
-    r.status = status_from_state(r.state);
     if (const auto it = earlier.find(p.hash); it != earlier.end()) {
+      r.status = it->second.value("status", "");
       r.exit_code = it->second.value("exit_code", -1);
       r.log_tail = it->second.value("log_tail", "");
+      r.slurm_script = it->second.value("slurm_script", "");
+      r.slurm_task = it->second.value("slurm_task", -1);
       r.slurm_job = it->second.value("slurm_job", "");
     }
+    r.status = current_status(r);
+    r.exit_code = current_exit_code(r);
     index.points.push_back(std::move(r));
   }
   return index;
@@ -110,6 +132,8 @@ void write_index(const SweepIndex& index) {
               {"status", r.status},
               {"exit_code", r.exit_code},
               {"log_tail", r.log_tail},
+              {"slurm_script", r.slurm_script},
+              {"slurm_task", r.slurm_task},
               {"slurm_job", r.slurm_job}};
     points.push_back(p);
   }
@@ -149,6 +173,8 @@ SweepIndex read_index(const std::string& directory) {
       r.status = p.value("status", "");
       r.exit_code = p.value("exit_code", -1);
       r.log_tail = p.value("log_tail", "");
+      r.slurm_script = p.value("slurm_script", "");
+      r.slurm_task = p.value("slurm_task", -1);
       r.slurm_job = p.value("slurm_job", "");
       r.state = inspect_run(r.dir, r.point.hash);
       index.points.push_back(std::move(r));

@@ -139,7 +139,8 @@ std::vector<SweepPoint> resolve_points(const SweepSpec& spec) {
     p.name = point_name(named, keys, p.config.name, p.hash);
     if (const auto dup = number_of_hash.find(p.hash); dup != number_of_hash.end()) {
       errors += "  " + label + ": the same config as point " + std::to_string(dup->second) +
-                " (hash " + p.hash + ")\n";
+                " (hash " + p.hash +
+                "; the hash leaves out name, threads and log.*, which do not change results)\n";
       continue;
     }
     number_of_hash[p.hash] = p.number;

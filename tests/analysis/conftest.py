@@ -1,6 +1,8 @@
 """Shared fixtures: the C++ fixture program and a small results tree written by it.
 
-HITNET_BIN names the folder holding hitnet-h5-fixture (CTest sets it to build/bin)."""
+HITNET_BIN names the folder holding hitnet-h5-fixture (CTest sets it to build/bin). The tests
+import hitnet_analysis as installed (CTest runs them in build/analysis-venv, where it is
+installed in editable mode: tests/analysis/make_venv.sh); nothing here edits sys.path."""
 import os
 import subprocess
 import sys
@@ -9,7 +11,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "analysis"))
+
+
+def hitnet_report() -> list:
+    """The installed hitnet-report command (the console script beside this Python)."""
+    script = Path(sys.executable).parent / "hitnet-report"
+    if not script.exists():
+        pytest.fail(f"{script} does not exist: install the package "
+                    "(pip install -e analysis, see analysis/README.md)")
+    return [str(script)]
 
 HIDDEN = 16  # the fixture's hidden size: weights are 4H x H, activations 35 * 20 * H values
 
@@ -46,3 +56,24 @@ def results_tree(tmp_path_factory) -> Path:
     for name, args in TREE_RUNS.items():
         write_run(root / name, *args)
     return root
+
+
+@pytest.fixture(scope="session")
+def partial_sweep(tmp_path_factory) -> Path:
+    """A sloping-factor sweep in the middle of its run (synthetic.py): λ 0.5 finished, λ 1
+    running (2 epochs), λ 2 started but no epoch yet, λ 0.25 diverged, λ 4 not started."""
+    from synthetic import HITNET, make_config, write_sweep
+
+    def hitnet(lam):
+        return make_config(**{**HITNET, "quant.sloping_factor": lam})
+    root = tmp_path_factory.mktemp("partial")
+    return write_sweep(root / "sloping", "sloping_factor", [
+        ({"quant.sloping_factor": "0.5"}, {"config": hitnet(0.5), "test": 127.0,
+                                           "valid": [300.0, 200.0, 150.0, 130.0]}),
+        ({"quant.sloping_factor": "1"}, {"config": hitnet(1.0), "status": "running",
+                                         "valid": [350.0, 260.0]}),
+        ({"quant.sloping_factor": "2"}, {"config": hitnet(2.0), "status": "running", "valid": []}),
+        ({"quant.sloping_factor": "0.25"}, {"config": hitnet(0.25), "status": "diverged",
+                                            "valid": [800.0], "diverged_why": "non-finite loss"}),
+        ({"quant.sloping_factor": "4"}, None),
+    ])

@@ -1,11 +1,10 @@
 """analysis/: loading a results tree, the figures and the hitnet-report command."""
 import subprocess
-import sys
 
 import matplotlib
 import pytest
 
-from conftest import REPO, TREE_RUNS, write_run
+from conftest import TREE_RUNS, hitnet_report, write_run
 from hitnet_analysis import degradation_table, flatten, load_run, load_tree, quant_label
 from hitnet_analysis import figures
 
@@ -98,30 +97,49 @@ def test_figures_write_pngs(results_tree, tmp_path):
 
 def test_hitnet_report_writes_table_and_figures(results_tree, tmp_path):
     out = tmp_path / "report"
-    done = subprocess.run([sys.executable, str(REPO / "analysis" / "hitnet-report"),
-                           str(results_tree), "--out", str(out)], capture_output=True, text=True)
+    done = subprocess.run([*hitnet_report(), str(results_tree), "--out", str(out)],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = (out / "report.md").read_text()
     tree = load_tree(results_tree)
-    table_rows = [l for l in report.splitlines() if l.startswith("| fixture_")]
-    assert len(table_rows) == len(tree)
+    # One table row per run, ending in its directory; each named by what it is.
+    table_rows = {l.split("|")[-2].strip(): l for l in report.splitlines()
+                  if l.startswith("| ") and l.split("|")[-2].strip() in TREE_RUNS}
+    assert set(table_rows) == set(TREE_RUNS)
     ttq = tree[tree["name"] == "fixture_lstm_ttq_btq_l1"].iloc[0]
-    assert any(f"{ttq['test_ppl']:.2f}" in l for l in table_rows if "ttq_btq_l1 " in l)
+    assert f"{ttq['test_ppl']:.2f}" in table_rows["ttq_btq_l1"]
+    assert table_rows["ttq_btq_l1"].startswith("| LSTM HitNet ")
+    assert table_rows["fp_fp_l1"].startswith("| LSTM FP ")
+    assert table_rows["gru_fp"].startswith("| GRU FP ")
+    assert "fixture_" not in report.split("## ")[0].replace("# hitnet results", "")
+    # Distributions: full precision against HitNet per cell (the GRU has only its FP run).
     for png in ("learning_curves.png", "degradation.png", "sloping_factor.png",
-                "distributions_ttq_btq_l1.png"):
+                "distributions_lstm.png", "distributions_gru.png"):
         assert is_png(out / png), png
         assert f"({png})" in report
 
-    missing = subprocess.run([sys.executable, str(REPO / "analysis" / "hitnet-report"),
-                              str(tmp_path / "nowhere")], capture_output=True, text=True)
+    missing = subprocess.run([*hitnet_report(), str(tmp_path / "nowhere")],
+                             capture_output=True, text=True)
     assert missing.returncode == 1 and "does not exist" in missing.stderr
 
 
 def test_report_lists_an_unfinished_run(tmp_path):
     write_run(tmp_path / "done", "--epochs", "2")
     write_run(tmp_path / "crashed", "--epochs", "2", "--status", "failed")
-    done = subprocess.run([sys.executable, str(REPO / "analysis" / "hitnet-report"),
-                           str(tmp_path)], capture_output=True, text=True)
+    done = subprocess.run([*hitnet_report(), str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "report" / "report.md").read_text()
     assert "| failed |" in report and "| finished |" in report
+    assert is_png(tmp_path / "report" / "distributions_lstm.png")  # the best HitNet run
+
+
+def test_report_without_fp_or_hitnet_shows_each_runs_distributions(tmp_path):
+    for name in ("a", "b"):
+        write_run(tmp_path / name, "--epochs", "1", "--weights", "ttq", "--activations", "fp",
+                  "--seed", "1" if name == "a" else "2")
+    done = subprocess.run([*hitnet_report(), str(tmp_path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "report" / "report.md").read_text()
+    for name in ("a", "b"):
+        assert is_png(tmp_path / "report" / f"distributions_{name}.png")
+    assert "## Distributions: TTQ weights seed 1" in report

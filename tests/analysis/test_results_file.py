@@ -107,7 +107,7 @@ def test_live_read_then_killed_writer_leaves_readable_incomplete_file(tmp_path):
         # The writer process is alive and mid-run: plain h5py (with HDF5's default file
         # locking) and load_run both read it.
         with h5py.File(tmp_path / "run" / "results.h5", "r") as f:
-            assert f.attrs["status"] == "running"
+            assert f.attrs["status"] == b"running"  # fixed-length strings: bytes in h5py
             assert f["metrics/epoch"][:].tolist() == [1, 2]
         live = load_run(tmp_path / "run")
         assert not live.complete and len(live.metrics) == 2 and live.final == {}

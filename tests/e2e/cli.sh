@@ -52,7 +52,8 @@ done
 check "summary says finished" [ "$(json "$work/whole/summary.json" status)" = finished ]
 "$bin/hitnet-run" $cfg --out "$work/whole" $long > /dev/null 2> "$work/again.err"; rc=$?
 check "a second run into the same dir is refused (got $rc)" [ $rc -ne 0 ]
-check "the refusal says how to resume" grep -q -- "--resume" "$work/again.err"
+check "the refusal says the run finished and how to replace it" \
+  grep -q "which finished.*--force" "$work/again.err"
 
 # SIGKILL in the middle, then --resume: same final metrics as the uninterrupted run.
 "$bin/hitnet-run" $cfg --out "$work/killed" $long > "$work/killed.out" 2>&1 &
@@ -69,7 +70,7 @@ kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 check "killed run left a checkpoint" [ -e "$work/killed/checkpoints/latest.ckpt" ]
 check "the run was killed before it finished" [ "$(json "$work/killed/summary.json" status)" = running ]
 check "the killed run's results.h5 opens and says running" \
-  [ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs['status'])" "$work/killed/results.h5")" = running ]
+  [ "$(/usr/bin/python3 -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs['status'].decode())" "$work/killed/results.h5")" = running ]
 "$bin/hitnet-run" --resume "$work/killed" > "$work/resumed.out" 2>&1; rc=$?
 check "resume exits 0 (got $rc)" [ $rc -eq 0 ]
 check "resume says where it resumed" grep -q "^resumed at epoch" "$work/resumed.out"

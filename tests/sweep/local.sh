@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # hitnet-sweep's local executor with the real hitnet-run:
 #  1. a sweep killed mid-way (Ctrl-C, then SIGKILL) resumes: no finished point reruns, the
-#     interrupted one continues from its checkpoint, all points end finished, and a rerun of a
-#     finished sweep does no work;
+#     interrupted one continues from its checkpoint with the thread count of the session that
+#     resumes it, the run a SIGKILLed sweep had going finishes on its own and the next session
+#     follows it, all points end finished with their exit codes, and a rerun of a finished sweep
+#     does no work; a hang-up of the sweep's terminal stops neither the sweep nor its runs;
 #  2. a deliberately failing point is reported at once with its log tail, the others finish,
 #     the exit status is 1, --fail-fast stops the rest;
 #  3. the collected table (CSV and Markdown) has the varied keys, status and metrics, and
 #     pandas reads it in one line;
-#  4. a bad value fails the sweep up front, naming point and key, and runs nothing.
+#  4. a diverging point is reported, exit status 3, and not rerun;
+#  5. a bad value fails the sweep up front, naming point and key, and runs nothing.
 source "$(dirname "$0")/lib.sh"
 
 # Points of a couple of seconds each, so that a kill lands mid-way.
 slow=(data.synthetic_tokens=200000 train.epochs=2 model.hidden=48)
+# One thread per run everywhere: on a machine whose cores are busy, a 2-thread run waits at
+# every barrier for a descheduled thread and takes many times longer.
 args=("$tiny" seed=1,2,3,4 "${slow[@]}" --out resume --jobs 1 --threads-per-run 1 --status-interval 1)
 
 echo "== 1a. Ctrl-C after the first point finished"
 "$sweep" "${args[@]}" > run1.out 2>&1 &
 pid=$!
 wait_for_finished resume 1 60
-sleep 0.2
+wait_for_live resume 30
 kill -INT "$pid"
 rc=0; wait "$pid" || rc=$?
 cat run1.out
@@ -31,32 +36,56 @@ for d in resume/runs/*/; do
   [ "$(run_status "$d")" = finished ] && cp "$d/summary.json" "snap1/$(basename "$d").json"
 done
 
-echo "== 1b. resumed, then SIGKILL after the next point finished"
+echo "== 1b. resumed, then SIGKILL while a point runs"
 "$sweep" "${args[@]}" > run2.out 2>&1 &
 pid=$!
 wait_for_finished resume $((done1 + 1)) 60
-sleep 0.2
+wait_for_live resume 30
 kill -KILL "$pid"
 wait "$pid" || true
 cat run2.out
 grep -q "resume point" run2.out || fail "the interrupted point did not resume from its checkpoint"
+# The resumed point runs with this session's thread budget (tests/unit: with another count).
+grep -q "^# hitnet-sweep: .*'--resume' '[^']*' '--threads' '1'" resume/runs/*/output.log ||
+  fail "the resumed point was not given --threads: $(grep -h '^# hitnet-sweep' resume/runs/*/output.log)"
 for f in snap1/*.json; do
   cmp -s "$f" "resume/runs/$(basename "$f" .json)/summary.json" || fail "finished point $f was rerun"
 done
+# A lost parent does not kill its run: it goes on writing its log (no SIGPIPE, no SIGTERM).
+orphan=$(live_runs resume)
+[ -n "$orphan" ] || fail "no run was going when the sweep was killed"
+lines=$(wc -l < "$orphan/output.log")
+sleep 3
+[ -n "$(live_runs resume)" ] || [ "$(run_status "$orphan")" = finished ] ||
+  fail "the run of the killed sweep died with it: $(tail -3 "$orphan/output.log")"
+[ "$(wc -l < "$orphan/output.log")" -gt "$lines" ] || [ "$(run_status "$orphan")" = finished ] ||
+  fail "the run of the killed sweep stopped writing its log"
+! grep -q "interrupted" "$orphan/output.log" || fail "the run of the killed sweep was interrupted"
 mkdir -p snap2
 for d in resume/runs/*/; do
   [ "$(run_status "$d")" = finished ] && cp "$d/summary.json" "snap2/$(basename "$d").json"
 done
 
-echo "== 1c. resumed to the end"
+echo "== 1c. resumed to the end, following the run the killed sweep left"
+live_before=$(live_runs resume)
 rc=0; "$sweep" "${args[@]}" > run3.out 2>&1 || rc=$?
 cat run3.out
 expect_status 0 "$rc" "resumed sweep"
+if [ -n "$live_before" ]; then
+  grep -q "^follow point" run3.out || fail "the new session did not follow the live run"
+fi
 [ "$(count_finished resume)" = 4 ] || fail "not all points finished"
+grep -q "^results: " "$orphan/log.txt" || fail "the orphaned run's log.txt does not end with its results"
 for f in snap2/*.json; do
   cmp -s "$f" "resume/runs/$(basename "$f" .json)/summary.json" || fail "finished point $f was rerun"
 done
 [ "$(ls resume/runs | wc -l)" = 4 ] || fail "expected 4 run directories: $(ls resume/runs)"
+"$py" - resume/results.csv <<'PY' || fail "results.csv lacks exit codes of points that ended unwatched"
+import sys
+import pandas as pd
+t = pd.read_csv(sys.argv[1])
+assert (t["status"] == "finished").all() and (t["exit_code"] == 0).all(), t[["status", "exit_code"]]
+PY
 
 echo "== 1d. a finished sweep does no work"
 rc=0; "$sweep" "${args[@]}" > run4.out 2>&1 || rc=$?
@@ -65,6 +94,16 @@ grep -q "4 already done, 0 to run" run4.out || fail "rerun did work: $(cat run4.
 ! grep -q "^start\|^resume" run4.out || fail "rerun started points"
 "$sweep" "${args[@]}" --dry-run | tee dry.out
 [ "$(grep -c '] done' dry.out)" = 4 ] || fail "--dry-run does not list 4 done points"
+
+echo "== 1e. a hang-up of the sweep's terminal stops neither the sweep nor its runs"
+setsid "$sweep" "$tiny" seed=5,6 train.epochs=1 --out hangup --jobs 1 --threads-per-run 1 > hup.out 2>&1 &
+pid=$!
+wait_for_live hangup 30
+kill -HUP -- "-$pid"  # what the kernel sends the foreground process group of a lost terminal
+rc=0; wait "$pid" || rc=$?
+cat hup.out
+expect_status 0 "$rc" "sweep whose terminal hung up"
+[ "$(count_finished hangup)" = 2 ] || fail "the points of a hung-up sweep did not all finish"
 
 echo "== 2. a failing point"
 cat > failing.yaml <<YAML
@@ -75,7 +114,7 @@ points:
   - {seed: 3, data.corpus: files, data.path: /nonexistent, data.train_file: a, data.valid_file: b, data.test_file: c}
   - {seed: 4}
 YAML
-rc=0; "$sweep" failing.yaml --out failing --jobs 1 > fail.out 2>&1 || rc=$?
+rc=0; "$sweep" failing.yaml --out failing --jobs 1 --threads-per-run 1 > fail.out 2>&1 || rc=$?
 cat fail.out
 expect_status 1 "$rc" "sweep with a failing point"
 grep -q "^FAILED point 3 " fail.out || fail "the failure was not reported"
@@ -92,7 +131,7 @@ assert "file not found" in points[3]["log_tail"]
 assert all(points[n]["status"] == "finished" for n in (1, 2, 4))
 PY
 
-rc=0; "$sweep" failing.yaml --out failfast --jobs 1 --fail-fast > failfast.out 2>&1 || rc=$?
+rc=0; "$sweep" failing.yaml --out failfast --jobs 1 --threads-per-run 1 --fail-fast > failfast.out 2>&1 || rc=$?
 cat failfast.out
 expect_status 1 "$rc" "--fail-fast sweep"
 ! grep -q "^start  point 4" failfast.out || fail "--fail-fast started a point after the failure"
@@ -124,19 +163,22 @@ assert sorted(t["config.seed"]) == [1, 2, 4] and (t["status"] == "finished").all
 PY
 
 echo "== 4. a diverging point"
-# A stand-in hitnet-run: the real one, then the run marked diverged (exit 3) for seed=2 -- the
-# engine's own divergence needs a config that blows up, which takes long to find reliably.
+# A stand-in hitnet-run: the real one, then the run marked diverged (exit 3) for seed=2, in
+# summary.json and results.h5 alike -- the engine's own divergence needs a config that blows
+# up, which takes long to find reliably.
 cat > diverging-run.sh <<SH
 #!/usr/bin/env bash
 "$bin/hitnet-run" "\$@" || exit
 case " \$* " in *" seed=2 "*)
-  out=\$(sed -n 's/.*--out \\(.*\\)/\\1/p' <<< "\$*")
+  out=\$(sed -n 's/.*--out \\([^ ]*\\).*/\\1/p' <<< "\$*")
   sed -i 's/"status": "finished"/"status": "diverged"/' "\$out/summary.json"
+  "$py" -c 'import h5py, sys; h5py.File(sys.argv[1], "a").attrs["status"] = "diverged"' "\$out/results.h5"
   echo "diverged: non-finite loss (stand-in)"; exit 3 ;;
 esac
 SH
 chmod +x diverging-run.sh
-div_args=("$tiny" seed=1,2 train.epochs=1 --out diverging --jobs 1 --hitnet-run "$work/diverging-run.sh")
+div_args=("$tiny" seed=1,2 train.epochs=1 --out diverging --jobs 1 --threads-per-run 1
+          --hitnet-run "$work/diverging-run.sh")
 rc=0; "$sweep" "${div_args[@]}" > div.out 2>&1 || rc=$?
 cat div.out
 expect_status 3 "$rc" "sweep with a diverged point"

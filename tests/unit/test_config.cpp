@@ -2,8 +2,10 @@
 // shorthand, `defaults` composition, the to_yaml round trip and the config hash.
 #include <unistd.h>
 #include <catch2/catch.hpp>
+
 #include <filesystem>
 #include <fstream>
+#include "core/quant/registry.hpp"
 
 #include "core/config/load.hpp"
 #include "core/util/did_you_mean.hpp"
@@ -62,7 +64,7 @@ TEST_CASE("file values and overrides land in their fields", "[config]") {
   CHECK(cfg.log.histograms.epochs == std::vector<int>{1, 5});
   CHECK(cfg.seed == 7);
   CHECK(cfg.quant.weight_quant.method == "ttq");
-  CHECK(cfg.quant.weight_quant.threshold == 0.5);
+  CHECK(resolve(cfg.quant.weight_quant).number("threshold") == 0.5);
   CHECK(cfg.data.bptt == 20);
   CHECK(cfg.data.batch_size == 20);
 }
@@ -76,11 +78,11 @@ TEST_CASE("a QuantSpec may be a bare method name", "[config]") {
   ttq.method = "ttq";
   CHECK(cfg.quant.weight_quant == ttq);
   CHECK(cfg.quant.sigmoid_quant.method == "btq");
-  CHECK(cfg.quant.sigmoid_quant.eval == "sample");
+  CHECK(resolve(cfg.quant.sigmoid_quant).text("eval") == "sample");
   CHECK(cfg.quant.tanh_quant.method == "btq");
   REQUIRE(cfg.quant.gates.size() == 2);
   CHECK(cfg.quant.gates.at("f").method == "fp");
-  CHECK(cfg.quant.gates.at("o").bits == 3);
+  CHECK(resolve(cfg.quant.gates.at("o")).integer("bits") == 3);
   REQUIRE(cfg.quant.input_weight_quant.has_value());
   CHECK(cfg.quant.input_weight_quant->method == "binary");
   CHECK_FALSE(cfg.quant.recurrent_weight_quant.has_value());
@@ -160,11 +162,15 @@ TEST_CASE("bad quantizer settings are config errors naming the key", "[config]")
              Catch::Contains("test.yaml:2: quant.weight_quant.method: unknown 'tqt'") &&
                  Catch::Contains("did you mean 'ttq'"));
   CHECK_THAT(error_of("quant:\n  sigmoid_quant:\n    method: uniform\n    bits: 0\n"),
-             Catch::Contains("test.yaml:4: quant.sigmoid_quant.bits: must be between 1 and 16"));
+             Catch::Contains("test.yaml:4: quant.sigmoid_quant.bits: must be in [1, 16]"));
+  CHECK_THAT(error_of("", {"quant.weight_quant={method: ttq, bits: 3}"}),
+             Catch::Contains("quant.weight_quant.bits: ttq has no option 'bits' (its options: "
+                             "threshold, scale, clip_grad)"));
   CHECK_THAT(error_of("", {"quant.weight_quant={method: ttq, threshold: 0}"}),
              Catch::Contains("quant.weight_quant.threshold: must be > 0"));
-  CHECK_THAT(error_of("quant: {gates: {i: {method: btq, eval: stochastic}}}\n"),
-             Catch::Contains("quant.gates.i.eval: must be sample, expectation or deterministic"));
+  CHECK_THAT(
+      error_of("quant: {gates: {i: {method: btq, eval: stochastic}}}\n"),
+      Catch::Contains("quant.gates.i.eval: must be one of deterministic, sample, expectation"));
   CHECK_THAT(error_of("quant: {sloping_factor: 0}\n"),
              Catch::Contains("quant.sloping_factor: must be > 0, got 0.0"));
   CHECK_THAT(error_of("", {"quant.tanh_slope=-0.5"}),
@@ -210,10 +216,8 @@ TEST_CASE("to_yaml writes every key and reads back to the same config", "[config
   cfg.train.lr = 1e-8;
   cfg.train.adam_eps = 0.3;
   cfg.data.train_file = "";
-  cfg.quant.weight_quant.method = "ttq";
-  cfg.quant.weight_quant.threshold = 0.7000000000000001;
-  cfg.quant.recurrent_weight_quant = QuantSpec{};
-  cfg.quant.recurrent_weight_quant->method = "binary";
+  cfg.quant.weight_quant = quant_spec("ttq", {{"threshold", 0.7000000000000001}});
+  cfg.quant.recurrent_weight_quant = quant_spec("binary");
   cfg.quant.gates["z"].method = "btq";
   cfg.quant.tanh_slope = 0.25;
   cfg.log.histograms.epochs = {};
@@ -225,8 +229,9 @@ TEST_CASE("to_yaml writes every key and reads back to the same config", "[config
   CHECK(parse_config(to_yaml(Config{}), "defaults.yaml") == Config{});
   // Every key of the listing appears in the dump.
   const std::string keys = describe_keys();
-  for (const char* key : {"model.hidden =", "quant.gates.n =", "train.schedule.min_lr =",
-                          "log.histograms.batches =", "Quantizer methods:"})
+  for (const char* key :
+       {"model.hidden =", "quant.gates.n =", "train.schedule.min_lr =", "log.histograms.batches =",
+        "Methods and their options", "    threshold = 0.7"})
     CHECK_THAT(keys, Catch::Contains(key));
 }
 

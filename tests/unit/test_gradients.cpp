@@ -51,14 +51,9 @@ QuantizerPtr fine(Domain) {
 LayerQuant fine_layer(const std::string& cell) {
   LayerQuant lq;
   lq.w_ih = fine(Domain::kWeight), lq.w_hh = fine(Domain::kWeight);
-  lq.bias_ih = fine(Domain::kWeight), lq.bias_hh = fine(Domain::kWeight);
-  const std::vector<std::string> sigmoids =
-      cell == "lstm" ? std::vector<std::string>{"i", "f", "o"} : std::vector<std::string>{"r", "z"};
-  for (const auto& g : sigmoids) lq.gates.emplace_back(g, fine(Domain::kUnit));
-  for (const auto& g : cell == "lstm" ? std::vector<std::string>{"g", "c", "h"}
-                                      : std::vector<std::string>{"n", "h"})
-    lq.gates.emplace_back(g, fine(Domain::kSigned));
-  if (cell == "lstm") lq.gates.emplace_back("cell", fine(Domain::kWeight));
+  lq.b_ih = fine(Domain::kWeight);
+  if (find_cell(cell)->recurrent_bias) lq.b_hh = fine(Domain::kWeight);
+  for (const GateSpec& g : find_cell(cell)->gates) lq.gates[g.name] = fine(g.domain);
   return lq;
 }
 

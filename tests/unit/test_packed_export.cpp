@@ -86,6 +86,8 @@ TEST_CASE("export -> eval equals the trainer's deterministic evaluation", "[infe
         "quant.gates.n={method: btq, eval: deterministic}", "quant.bias_quant=ttq",
         "quant.layer0.recurrent_weight_quant={method: ttq, threshold: 0.5}",
         "quant.sigmoid_slope=0.7"}},
+      {"lstm_sampled_eval_deterministic_training",
+       {"quant.sigmoid_quant={method: btq, eval: sample, train: deterministic}"}},
       {"lstm_cell_state_btq",
        {"quant.cell_state_quant={method: btq, eval: deterministic}",
         "quant.sigmoid_quant={method: btq, eval: deterministic}",
@@ -170,7 +172,10 @@ TEST_CASE("schemes the packed format cannot run are refused by config key", "[in
       {"quant.embedding_quant=ttq", "quant.embedding_quant: method 'ttq' cannot be packed"},
       {"quant.decoder_weight_quant=ttq", "quant.decoder_weight_quant: method 'ttq'"},
       {"quant.bias_quant=uniform", "quant.bias_quant: method 'uniform'"},
-      {"quant.sigmoid_quant={method: btq, eval: sample}", "quant.sigmoid_quant.eval: 'sample'"},
+      {"quant.sigmoid_quant={method: btq, unit_levels: ternary}",
+       "quant.sigmoid_quant.unit_levels: 'ternary' cannot be packed (gate i)"},
+      {"quant.gates.o={method: btq, unit_levels: ternary}",
+       "quant.gates.o.unit_levels: 'ternary' cannot be packed (gate o)"},
       {"quant.gates.o=uniform", "quant.gates.o: method 'uniform'"},
       {"quant.hidden_quant=ttq", "quant.hidden_quant: method 'ttq'"},
   };
@@ -178,6 +183,12 @@ TEST_CASE("schemes the packed format cannot run are refused by config key", "[in
     INFO(override_);
     CHECK_THROWS_WITH(check_packable(tiny_hitnet({override_})), Catch::Contains(message));
   }
+  // The packed model is the deterministic one whatever the configured evaluation mode, and
+  // unit_levels only concerns sigmoid outputs.
+  CHECK_NOTHROW(check_packable(
+      tiny_hitnet({"quant.sigmoid_quant={method: btq, eval: sample, train: deterministic}"})));
+  CHECK_NOTHROW(
+      check_packable(tiny_hitnet({"quant.tanh_quant={method: btq, unit_levels: ternary}"})));
   // A GRU has no cell-state placement: its setting does not matter.
   CHECK_NOTHROW(check_packable(tiny_hitnet({"model.cell=gru", "quant.cell_state_quant=uniform"})));
   CHECK_THROWS_WITH(export_run(std::string(HITNET_BINARY_DIR) + "/test-runs/no_such_run"),

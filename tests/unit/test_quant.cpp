@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -17,10 +18,12 @@ using namespace hitnet;
 
 namespace {
 
+// A spec of `method`, with `bits` for the methods that have that option.
 QuantSpec spec_of(const std::string& method, int bits = 2) {
-  QuantSpec s;
-  s.method = method;
-  s.bits = bits;
+  QuantSpec s = quant_spec(method);
+  if (const QuantizerInfo* q = find_quantizer(method))
+    for (const QuantOption& o : q->options)
+      if (o.name == "bits") s.options["bits"] = bits;
   return s;
 }
 
@@ -67,13 +70,19 @@ double mse(const std::vector<float>& x, const std::vector<float>& q) {
 
 constexpr Domain kDomains[] = {Domain::kWeight, Domain::kUnit, Domain::kSigned};
 
+// The quantizers hitnet ships (a test binary may register fixtures of its own besides).
+const std::vector<std::string> kBuiltins = {"alternating", "balanced", "binary", "btq",
+                                            "fp",          "pow2",     "ttq",    "uniform"};
+
 }  // namespace
 
 TEST_CASE("registry lists every quantizer and builds each for every domain", "[quant]") {
-  const std::vector<std::string> expected = {"alternating", "balanced", "binary", "btq",
-                                             "fp",          "pow2",     "ttq",    "uniform"};
-  CHECK(quantizer_names() == expected);
-  for (const auto& name : quantizer_names())
+  // Each registers itself from its own file: none may be dropped by the linker.
+  const auto names = quantizer_names();
+  for (const auto& name : kBuiltins)
+    CHECK(std::find(names.begin(), names.end(), name) != names.end());
+  CHECK(std::is_sorted(names.begin(), names.end()));
+  for (const auto& name : kBuiltins)
     for (Domain d : kDomains) {
       auto q = make_quantizer(spec_of(name), d);
       REQUIRE(q);
@@ -142,12 +151,12 @@ TEST_CASE("ttq's threshold and scale match a hand computation", "[quant]") {
   CHECK(r.mask == std::vector<float>(6, 1.0f));
 
   QuantSpec unscaled = spec_of("ttq");
-  unscaled.scale = false;
+  unscaled.options["scale"] = false;
   CHECK(run(unscaled, Domain::kWeight, x).q == std::vector<float>{0, 0, 1, -1, 0, 1});
 
   // threshold 0.4: Δ = 0.17667, -0.2 survives too, α = 2.5/4.
   QuantSpec lower = spec_of("ttq");
-  lower.threshold = 0.4;
+  lower.options["threshold"] = 0.4;
   CHECK_THAT(run(lower, Domain::kWeight, x).q,
              Catch::Matchers::Approx(std::vector<float>{0, -0.625f, 0.625f, -0.625f, 0, 0.625f}));
 }
@@ -189,7 +198,7 @@ TEST_CASE("balanced quantization gives every level the same share", "[quant]") {
       if (x[i] < x[j]) CHECK(r.q[i] <= r.q[j]);
   // Without scale the grid spans max|x|.
   QuantSpec range = spec_of("balanced", 2);
-  range.scale = false;
+  range.options["scale"] = false;
   float m = 0;
   for (float v : x) m = std::max(m, std::abs(v));
   CHECK(distinct(run(range, Domain::kWeight, x).q) == std::set<float>{-m, -m / 3, m / 3, m});
@@ -238,6 +247,30 @@ TEST_CASE("btq is unbiased in both domains", "[quant]") {
   CHECK(std::abs(rounded.q[0] - 0.3f) > 4 * std::sqrt(0.21 / n));
 }
 
+TEST_CASE("btq with ternary sigmoid levels is unbiased on {0, 1/2, 1}", "[quant]") {
+  const QuantSpec spec = quant_spec("btq", {{"unit_levels", std::string("ternary")}});
+  const std::size_t n = 20000;
+  for (float x : {0.0f, 0.1f, 0.5f, 0.62f, 0.97f, 1.0f}) {
+    INFO("x = " << x);
+    const auto r = run(spec, Domain::kUnit, std::vector<float>(n, x), true, 42);
+    double mean = 0;
+    for (float v : r.q) mean += v;
+    mean /= n;
+    const double y = 2.0 * x - 1.0;  // b = btq(y), q = (b + 1) / 2: Var q = (|y| - y²) / 4
+    CHECK(std::abs(mean - x) <= 4 * std::sqrt((std::abs(y) - y * y) / 4 / n) + 1e-12);
+    for (float v : distinct(r.q)) CHECK(std::set<float>{0, 0.5f, 1}.count(v) == 1);
+  }
+  // A gate at 1/2 is exact, where the binary one is a coin toss.
+  CHECK(distinct(run(spec, Domain::kUnit, std::vector<float>(100, 0.5f), true, 1).q) ==
+        std::set<float>{0.5f});
+  // Deterministically: the nearest of {0, 1/2, 1}. Signed outputs are unaffected by the option.
+  QuantSpec det = spec;
+  det.options["eval"] = std::string("deterministic");
+  CHECK(run(det, Domain::kUnit, {0.2f, 0.3f, 0.5f, 0.8f, 1.3f, -0.4f}, false).q ==
+        std::vector<float>{0, 0.5f, 0.5f, 1, 1, 0});
+  CHECK(run(det, Domain::kSigned, {-0.7f, 0.3f, 0.6f}, false).q == std::vector<float>{-1, 0, 1});
+}
+
 TEST_CASE("btq reproduces under a seed and differs across seeds", "[quant]") {
   const auto q = make_quantizer(spec_of("btq"), Domain::kSigned);
   const auto x = sample_values(Domain::kSigned, 1001);  // odd: the last element's own draw
@@ -260,7 +293,7 @@ TEST_CASE("btq's evaluation modes", "[quant]") {
   const std::vector<float> x = {-1.5f, -0.7f, -0.2f, 0.0f, 0.4f, 0.5f, 0.9f};
   QuantSpec spec = spec_of("btq");
 
-  spec.eval = "expectation";
+  spec.options["eval"] = std::string("expectation");
   auto q = make_quantizer(spec, Domain::kSigned);
   CHECK_FALSE(q->samples_at_eval());
   CHECK(run(*q, x, false).q == std::vector<float>{-1.0f, -0.7f, -0.2f, 0.0f, 0.4f, 0.5f, 0.9f});
@@ -270,13 +303,13 @@ TEST_CASE("btq's evaluation modes", "[quant]") {
   CHECK(rng == untouched);                           // evaluation by expectation draws nothing
   CHECK(run(*q, x, true).q != run(*q, x, false).q);  // training still samples
 
-  spec.eval = "deterministic";
+  spec.options["eval"] = std::string("deterministic");
   q = make_quantizer(spec, Domain::kSigned);
   CHECK(run(*q, x, false).q == std::vector<float>{-1, -1, 0, 0, 0, 1, 1});
   CHECK(run(*make_quantizer(spec, Domain::kUnit), {0.2f, 0.5f, 0.7f, 1.3f}, false).q ==
         std::vector<float>{0, 1, 1, 1});
 
-  spec.eval = "sample";
+  spec.options["eval"] = std::string("sample");
   q = make_quantizer(spec, Domain::kSigned);
   CHECK(q->samples_at_eval());
   CHECK(run(*q, x, false, 11).q == run(*q, x, true, 11).q);
@@ -287,15 +320,17 @@ TEST_CASE("straight-through masks", "[quant]") {
   const std::vector<float> signed_mask = {0, 1, 1, 1, 1, 1, 0};
   const std::vector<float> unit_mask = {0, 0, 0, 1, 1, 1, 0};
   const std::vector<float> ones(act.size(), 1.0f);
-  for (const auto& name : quantizer_names()) {
+  for (const auto& name : kBuiltins) {
     INFO(name);
     const bool fp = name == "fp";
     CHECK(run(spec_of(name), Domain::kSigned, act).mask == (fp ? ones : signed_mask));
     CHECK(run(spec_of(name), Domain::kUnit, act).mask == (fp ? ones : unit_mask));
-    QuantSpec no_clip = spec_of(name);
-    no_clip.clip_grad = false;
-    CHECK(run(no_clip, Domain::kSigned, act).mask == ones);
-    CHECK(run(no_clip, Domain::kUnit, act).mask == ones);
+    if (!fp) {  // fp has no clip_grad option (nothing to clip)
+      QuantSpec no_clip = spec_of(name);
+      no_clip.options["clip_grad"] = false;
+      CHECK(run(no_clip, Domain::kSigned, act).mask == ones);
+      CHECK(run(no_clip, Domain::kUnit, act).mask == ones);
+    }
     // Weights: the scale follows the tensor, so nothing is clipped, except for binary's
     // hard-tanh window |w| <= 1 and btq, which treats weights as values in [-1, 1].
     const auto w = run(spec_of(name), Domain::kWeight, act).mask;
@@ -304,7 +339,7 @@ TEST_CASE("straight-through masks", "[quant]") {
 }
 
 TEST_CASE("quantizers work in place and without a mask", "[quant]") {
-  for (const auto& name : quantizer_names())
+  for (const auto& name : kBuiltins)
     for (Domain d : kDomains) {
       INFO(name << ", domain " << int(d));
       const auto q = make_quantizer(spec_of(name, 3), d);
@@ -322,24 +357,30 @@ TEST_CASE("bad quantizer settings name their key", "[quant]") {
   CHECK(validate_quant_spec(spec_of("tqt")) == "method: unknown 'tqt' (did you mean 'ttq'?)");
   CHECK(validate_quant_spec(spec_of("unifrom")) ==
         "method: unknown 'unifrom' (did you mean 'uniform'?)");
-  CHECK(validate_quant_spec(spec_of("lloyd")) ==
-        "method: unknown 'lloyd' (expected one of alternating balanced binary btq fp pow2 ttq "
-        "uniform)");
-  CHECK(validate_quant_spec(spec_of("uniform", 0)) == "bits: must be between 1 and 16, got 0");
-  CHECK(validate_quant_spec(spec_of("ttq", 0)) == "bits: must be between 1 and 16, got 0");
-  CHECK(validate_quant_spec(spec_of("uniform", 17)) == "bits: must be between 1 and 16, got 17");
-  CHECK(validate_quant_spec(spec_of("pow2", 1)) == "bits: must be between 2 and 7 for pow2, got 1");
-  CHECK(validate_quant_spec(spec_of("alternating", 9)) ==
-        "bits: must be between 1 and 8 for alternating, got 9");
+  CHECK_THAT(validate_quant_spec(spec_of("lloyd")),
+             Catch::StartsWith("method: unknown 'lloyd' (expected one of alternating, balanced, "
+                               "binary, btq, fp, pow2,"));
+  CHECK(validate_quant_spec(spec_of("uniform", 0)) == "bits: must be in [1, 16], got 0");
+  CHECK(validate_quant_spec(spec_of("uniform", 17)) == "bits: must be in [1, 16], got 17");
+  CHECK(validate_quant_spec(spec_of("pow2", 1)) == "bits: must be in [2, 7], got 1");
+  CHECK(validate_quant_spec(spec_of("alternating", 9)) == "bits: must be in [1, 8], got 9");
+  // An option the method does not have is an error, not silently ignored.
+  CHECK(validate_quant_spec(quant_spec("ttq", {{"bits", 3}})) ==
+        "bits: ttq has no option 'bits' (its options: threshold, scale, clip_grad)");
+  CHECK(validate_quant_spec(quant_spec("fp", {{"bits", 3}})) ==
+        "bits: fp has no option 'bits' (it has no options)");
+  // A value of the wrong type (code, not YAML: the config reads YAML by the option's type).
+  CHECK(validate_quant_spec(quant_spec("uniform", {{"bits", 2.5}})) ==
+        "bits: expected an integer, got 2.5");
   QuantSpec s = spec_of("ttq");
-  s.threshold = -1;
+  s.options["threshold"] = -1.0;
   CHECK(validate_quant_spec(s) == "threshold: must be > 0, got -1");
-  s.threshold = 0;
+  s.options["threshold"] = 0.0;
   CHECK(validate_quant_spec(s) == "threshold: must be > 0, got 0");
   s = spec_of("btq");
-  s.eval = "stochastic";
+  s.options["eval"] = std::string("stochastic");
   CHECK(validate_quant_spec(s) ==
-        "eval: must be sample, expectation or deterministic, got 'stochastic'");
+        "eval: must be one of deterministic, sample, expectation, got 'stochastic'");
   CHECK_THROWS_WITH(make_quantizer(spec_of("tqt"), Domain::kWeight),
                     "method: unknown 'tqt' (did you mean 'ttq'?)");
   CHECK_THROWS_AS(make_quantizer(spec_of("uniform", 0), Domain::kUnit), std::invalid_argument);
@@ -372,4 +413,39 @@ TEST_CASE("balanced passes a non-finite tensor through instead of failing", "[qu
   const auto r = run(spec_of("balanced"), Domain::kWeight, x);
   CHECK(std::isnan(r.q[1]));
   CHECK(r.q[0] == 0.1f);
+}
+
+TEST_CASE("ttq never turns a non-finite tensor into silent zeros", "[quant]") {
+  const auto q = make_quantizer(spec_of("ttq"), Domain::kWeight);
+  for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+    const std::vector<float> x = {0.1f, -0.2f, bad, 0.05f};
+    for (float v : run(*q, x).q) CHECK(std::isnan(v));  // the loss, then the trainer, see it
+  }
+}
+
+TEST_CASE("btq trained deterministically rounds and draws nothing", "[quant]") {
+  const auto q =
+      make_quantizer(quant_spec("btq", {{"train", std::string("deterministic")}}), Domain::kSigned);
+  const std::vector<float> x = {-0.9f, -0.4f, 0.2f, 0.6f};
+  Rng rng(3), untouched(3);
+  std::vector<float> out(x.size());
+  q->apply(x.data(), out.data(), nullptr, x.size(), rng, Pass::train());
+  CHECK(out == std::vector<float>{-1, 0, 0, 1});
+  CHECK(rng == untouched);
+}
+
+TEST_CASE("no quantizer turns a tensor with NaN or inf into finite values", "[quant]") {
+  // A run that blew up must show it in its loss, not continue on a quietly zeroed tensor. A NaN
+  // stays non-finite everywhere; an infinite weight breaks every per-tensor scale. (An infinite
+  // activation is a saturated gate, clamped to its range; btq clamps weights by definition.)
+  for (const auto& name : kBuiltins)
+    for (Domain d : kDomains)
+      for (float bad : {std::nanf(""), std::numeric_limits<float>::infinity()}) {
+        if (std::isinf(bad) && (d != Domain::kWeight || name == "btq")) continue;
+        INFO(name << ", domain " << int(d) << ", " << bad);
+        std::vector<float> x = sample_values(d, 64);
+        x[7] = bad;
+        const auto q = run(spec_of(name), d, x).q;
+        CHECK_FALSE(std::all_of(q.begin(), q.end(), [](float v) { return std::isfinite(v); }));
+      }
 }

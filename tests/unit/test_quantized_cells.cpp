@@ -41,10 +41,8 @@ float tanh_q(float a, float slope) {
 }
 
 QuantizerPtr quantizer(const std::string& method, Domain domain) {
-  QuantSpec spec;
-  spec.method = method;
-  spec.bits = 2;
-  return make_quantizer(spec, domain);
+  return make_quantizer(
+      method == "uniform" ? quant_spec(method, {{"bits", 2}}) : quant_spec(method), domain);
 }
 
 struct Example {
@@ -71,9 +69,8 @@ TEST_CASE("quantized LSTM forward equals its equations", "[quant][cells]") {
   LayerQuant lq;
   lq.w_ih = quantizer("ttq", Domain::kWeight);
   lq.w_hh = quantizer("ttq", Domain::kWeight);
-  for (const char* g : {"i", "f", "o"})
-    lq.gates.emplace_back(g, quantizer("uniform", Domain::kUnit));
-  for (const char* g : {"g", "c"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kSigned));
+  for (const char* g : {"i", "f", "o"}) lq.gates[g] = quantizer("uniform", Domain::kUnit);
+  for (const char* g : {"g", "c"}) lq.gates[g] = quantizer("uniform", Domain::kSigned);
   lq.sigmoid_slope = ls, lq.tanh_slope = lt;
   ParameterStore store;
   Lstm lstm(store, 0, ex.input, ex.hidden, std::move(lq));
@@ -118,8 +115,8 @@ TEST_CASE("quantized GRU forward equals its equations", "[quant][cells]") {
   LayerQuant lq;
   lq.w_ih = quantizer("ttq", Domain::kWeight);
   lq.w_hh = quantizer("ttq", Domain::kWeight);
-  for (const char* g : {"r", "z"}) lq.gates.emplace_back(g, quantizer("uniform", Domain::kUnit));
-  lq.gates.emplace_back("n", quantizer("uniform", Domain::kSigned));
+  for (const char* g : {"r", "z"}) lq.gates[g] = quantizer("uniform", Domain::kUnit);
+  lq.gates["n"] = quantizer("uniform", Domain::kSigned);
   lq.sigmoid_slope = ls, lq.tanh_slope = lt;
   ParameterStore store;
   Gru gru(store, 0, ex.input, ex.hidden, std::move(lq));
@@ -149,4 +146,16 @@ TEST_CASE("quantized GRU forward equals its equations", "[quant][cells]") {
     INFO("step " << t);
     REQUIRE((gru.output().middleCols(t * ex.batch, ex.batch) - h).cwiseAbs().maxCoeff() < 1e-5f);
   }
+}
+
+TEST_CASE("a quantizer no gate of the cell takes is an error, not ignored", "[quant][cells]") {
+  ParameterStore store;
+  LayerQuant lq;
+  lq.gates["i"] = quantizer("uniform", Domain::kUnit);  // an LSTM gate, given to a GRU
+  CHECK_THROWS_WITH(Gru(store, 0, 3, 2, std::move(lq)),
+                    Catch::Contains("a quantizer for gate 'i', which gru does not have"));
+  LayerQuant bias;
+  bias.b_hh = quantizer("uniform", Domain::kWeight);
+  CHECK_THROWS_WITH(Lstm(store, 1, 3, 2, std::move(bias)),
+                    Catch::Contains("b_hh, which lstm does not have"));
 }

@@ -194,7 +194,13 @@ TEST_CASE("results file holds attributes, metrics, histograms and final metrics"
   for (std::size_t i = 0; i < w.size(); ++i) w[i] = float(i % 3) - 1.0f;  // ternary levels
   file.write_histogram(2, "weights", "lstm0.w_hh", "quantized",
                        make_histogram(w.data(), w.size(), 101));
-  file.finish({140.5, 138.25, 3, 10, 138.5, 0.75}, "finished");
+  FinalMetrics final_metrics;
+  final_metrics.best_valid_ppl = 140.5, final_metrics.best_epoch = 2, final_metrics.epochs_run = 3;
+  final_metrics.test_ppl = 138.5, final_metrics.test_ppl_std = 0.75,
+  final_metrics.eval_samples = 10;
+  final_metrics.eval_mode = "sample";
+  final_metrics.test_by_mode = {{"deterministic", 138.25, 0, 1}, {"sample", 138.5, 0.75, 10}};
+  file.finish(final_metrics, "finished");
 
   const hid_t f = open_read(path);
   CHECK(h5::read_string_attr(f, "status") == "finished");
@@ -212,7 +218,10 @@ TEST_CASE("results file holds attributes, metrics, histograms and final metrics"
   CHECK(read_double_attr(f, g, "count") == double(w.size()));
   CHECK(read_double_attr(f, g, "min") == -1.0);
   CHECK(read_double_attr(f, g, "frac_zero") == Approx(1.0 / 3));
-  CHECK(read_double_attr(f, "/final", "test_ppl") == 138.25);
+  CHECK(read_double_attr(f, "/final", "test_ppl") == 138.5);
+  CHECK(read_double_attr(f, "/final", "test_ppl_deterministic") == 138.25);
+  CHECK(read_double_attr(f, "/final", "test_ppl_sample_passes") == 10);
+  CHECK(h5::read_string_attr(h5::open_group(f, "final"), "eval_mode") == "sample");
   CHECK(read_double_attr(f, "/final", "eval_samples") == 10);
   CHECK(read_double_attr(f, "/final", "test_ppl_std") == 0.75);
   H5Fclose(f);
@@ -227,13 +236,15 @@ TEST_CASE("reopen for resume drops later epochs and final metrics", "[results]")
     ResultsFile file = ResultsFile::create(path, sample_info());
     const std::vector<float> x = {1.0f, 2.0f, 3.0f};
     for (int epoch = 1; epoch <= 5; ++epoch) {
-      file.append_epoch(row_for(epoch));
+      EpochRow row = row_for(epoch);
+      if (epoch >= 2) row.extra = {{"qerr.lstm0.w_hh", 0.1 * epoch}};  // a series from epoch 2
+      file.append_epoch(row);
       if (epoch % 2 == 0) {
         file.write_histogram(epoch, "activations", "lstm0.i", "post",
                              make_histogram(x.data(), 3, 4));
       }
     }
-    file.finish({150, 151, 5, 1, 151, 0}, "finished");
+    file.finish(FinalMetrics{}, "finished");
   }
   std::ofstream(path + ".tmp.999999") << "left by a writer killed during an update";
   ResultsFile resumed = ResultsFile::reopen(path, 3);
@@ -245,13 +256,18 @@ TEST_CASE("reopen for resume drops later epochs and final metrics", "[results]")
     CHECK_FALSE(path_exists(f, "/final"));
     CHECK(read_dataset(f, "/metrics/epoch") == std::vector<double>{1, 2, 3});
     CHECK(read_dataset(f, "/metrics/train_ppl") == std::vector<double>{149, 148, 147});
+    const auto qerr = read_dataset(f, "/metrics/qerr.lstm0.w_hh");  // truncated alike
+    REQUIRE(qerr.size() == 3);
+    CHECK(std::isnan(qerr[0]));  // before the series existed
+    CHECK(qerr[2] == Approx(0.3));
     CHECK(path_exists(f, "/histograms/epoch_0002/activations/lstm0.i/post/counts"));
     CHECK_FALSE(path_exists(f, "/histograms/epoch_0004"));
     H5Fclose(f);
   }
-  resumed.append_epoch(row_for(4));
+  resumed.append_epoch(row_for(4));  // without the extra series: it reads NaN there
   const hid_t f = open_read(path);
   CHECK(read_dataset(f, "/metrics/epoch") == std::vector<double>{1, 2, 3, 4});
+  CHECK(std::isnan(read_dataset(f, "/metrics/qerr.lstm0.w_hh")[3]));
   H5Fclose(f);
 }
 
@@ -297,8 +313,11 @@ TEST_CASE("a file that was never finished says running", "[results]") {
 TEST_CASE("summary.json is written whole with the headline numbers", "[results]") {
   TempDir dir("summary");
   const std::string path = dir.file("summary.json");
-  nlohmann::json summary = summary_of(sample_info(), {120.5, 118.0, 7, 1, 118.0, 0.0}, "finished",
-                                      "2024-01-01T01:00:00Z");
+  FinalMetrics final_metrics;
+  final_metrics.best_valid_ppl = 120.5, final_metrics.best_epoch = 6, final_metrics.epochs_run = 7;
+  final_metrics.test_ppl = 118.0;
+  nlohmann::json summary =
+      summary_of(sample_info(), final_metrics, "finished", "2024-01-01T01:00:00Z");
   summary["name"] = "test";
   write_summary_json(path, summary);
   const nlohmann::json back = nlohmann::json::parse(std::ifstream(path));

@@ -1,16 +1,30 @@
 // Sweeps without running anything: sweep files and command lines expand to the right points
 // (cartesian grid, zipped keys, explicit points, fixed overrides), points get stable readable
 // names and hashes, a bad value fails the whole sweep up front naming point and key, the CPU
-// budget never oversubscribes, and the collected table has the right columns and CSV quoting.
+// budget never oversubscribes, resumed points keep the session's thread budget, one table maps
+// exit codes to statuses, the Slurm array script asks for what a time limit needs, damaged runs
+// are never counted as done, and the collected table has the right columns, full precision and
+// CSV quoting.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "core/config/load.hpp"
+#include "core/io/results_file.hpp"
+#include "experiments/lib/exit_codes.hpp"
 #include "experiments/sweep/collect.hpp"
 #include "experiments/sweep/cpu_budget.hpp"
 #include "experiments/sweep/expand.hpp"
+#include "experiments/sweep/log_follower.hpp"
+#include "experiments/sweep/point_command.hpp"
 #include "experiments/sweep/point_progress.hpp"
+#include "experiments/sweep/slurm_query.hpp"
+#include "experiments/sweep/slurm_script.hpp"
 #include "experiments/sweep/sweep_index.hpp"
 #include "experiments/sweep/sweep_point.hpp"
 
@@ -39,6 +53,36 @@ SweepSpec tiny_spec(const std::vector<std::string>& arguments) {
   spec.name = "t";
   add_command_line_axes(spec, arguments);
   return spec;
+}
+
+// What hitnet-run leaves in a run directory at the end: config.yaml, results.h5 with /final and
+// its status, and summary.json.
+void fake_ended_run(const PointRecord& r, const std::string& status, double test_ppl) {
+  fs::create_directories(r.dir + "/checkpoints");
+  std::ofstream(r.dir + "/config.yaml") << to_yaml(r.point.config);
+  std::ofstream(r.dir + "/checkpoints/latest.ckpt") << "checkpoint";
+  ResultsFile results = ResultsFile::create(r.dir + "/results.h5", {"", r.point.hash, "", "", ""});
+  FinalMetrics final_metrics;
+  final_metrics.best_valid_ppl = 99.25, final_metrics.best_epoch = 3;
+  final_metrics.epochs_run = 3, final_metrics.test_ppl = test_ppl;
+  results.finish(final_metrics, status);
+  nlohmann::json summary = {
+      {"status", status}, {"test_ppl", test_ppl}, {"best_valid_ppl", 99.25}, {"epochs_run", 3}};
+  std::ofstream(r.dir + "/summary.json") << summary.dump(2);
+}
+
+// A run stopped mid-way: config, checkpoint and summary "interrupted".
+void fake_interrupted_run(const PointRecord& r) {
+  fs::create_directories(r.dir + "/checkpoints");
+  std::ofstream(r.dir + "/config.yaml") << to_yaml(r.point.config);
+  std::ofstream(r.dir + "/checkpoints/latest.ckpt") << "checkpoint";
+  std::ofstream(r.dir + "/summary.json") << R"({"status": "interrupted", "epochs_run": 1})";
+}
+
+size_t column(const SweepTable& t, const std::string& name) {
+  const auto it = std::find(t.columns.begin(), t.columns.end(), name);
+  REQUIRE(it != t.columns.end());
+  return static_cast<size_t>(it - t.columns.begin());
 }
 
 }  // namespace
@@ -140,6 +184,9 @@ TEST_CASE("one bad value fails the whole sweep up front, naming point and key", 
   // Two points that are the same config.
   CHECK_THROWS_WITH(resolve_points(tiny_spec({"seed=1,1"})),
                     Catch::Contains("the same config as point 1"));
+  // A grid over keys the hash leaves out is no experiment, and says why.
+  CHECK_THROWS_WITH(resolve_points(tiny_spec({"log.interval_s=1,2"})),
+                    Catch::Contains("leaves out name, threads and log.*"));
 }
 
 TEST_CASE("bad sweep files are reported with file, line and key", "[sweep]") {
@@ -190,11 +237,8 @@ TEST_CASE("the collected table has config keys, status and metrics", "[sweep]") 
   const std::string dir = scratch("collect");
   const SweepSpec spec = tiny_spec({"seed=1,2"});
   SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
-  // Point 1 looks finished: a run directory with its config and a summary.
-  fs::create_directories(index.points[0].dir);
-  std::ofstream(index.points[0].dir + "/config.yaml") << to_yaml(index.points[0].point.config);
-  std::ofstream(index.points[0].dir + "/summary.json")
-      << R"({"status": "finished", "test_ppl": 101.5, "best_valid_ppl": 99.25, "epochs_run": 3})";
+  // Point 1 finished: config, results.h5 and summary, as hitnet-run leaves them.
+  fake_ended_run(index.points[0], "finished", 101.5);
   index = plan_sweep(spec, resolve_points(spec), dir);
   CHECK(index.points[0].status == "finished");
   CHECK(index.points[1].status == "pending");
@@ -221,4 +265,169 @@ TEST_CASE("the collected table has config keys, status and metrics", "[sweep]") 
   const std::string csv = to_csv({{"a", "b"}, {{"x,y", "say \"hi\""}}});
   CHECK(csv == "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n");
   CHECK(to_markdown({{"a"}, {{"p|q"}}}) == "| a |\n|---|\n| p\\|q |\n");
+}
+
+TEST_CASE("a resumed point runs with the thread count of the session that resumes it", "[sweep]") {
+  const std::string dir = scratch("threads");
+  const SweepSpec spec = tiny_spec({"seed=1,2"});
+  SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
+  fake_interrupted_run(index.points[0]);
+  index = plan_sweep(spec, resolve_points(spec), dir);
+  const PointRecord& resumed = index.points[0];
+  REQUIRE(resumed.state.next == NextStep::kResume);
+  CHECK(point_command("hitnet-run", index, resumed, 3) ==
+        std::vector<std::string>{"hitnet-run", "--resume", resumed.dir, "--threads", "3"});
+  const auto fresh = point_command("hitnet-run", index, index.points[1], 2);
+  CHECK(std::find(fresh.begin(), fresh.end(), "--threads") + 1 ==
+        std::find(fresh.begin(), fresh.end(), "2"));
+}
+
+TEST_CASE("one table maps hitnet-run's exit codes to statuses and back", "[sweep]") {
+  CHECK(status_of_exit_code(0) == status::kFinished);
+  CHECK(status_of_exit_code(1) == status::kFailed);
+  CHECK(status_of_exit_code(2) == status::kBadConfig);
+  CHECK(status_of_exit_code(3) == status::kDiverged);
+  CHECK(status_of_exit_code(130) == status::kInterrupted);
+  CHECK(status_of_exit_code(137) == status::kFailed);  // SIGKILL
+  CHECK(status_of_exit_code(127) == status::kFailed);  // could not be started
+  for (const ExitMeaning& m : kExitTable) CHECK(exit_code_of_status(m.status) == m.code);
+  CHECK(exit_code_of_status(status::kRunning) == -1);
+  CHECK(exit_code_of_status(status::kSubmitted) == -1);
+}
+
+TEST_CASE("Slurm time limits are read as sbatch reads them", "[sweep]") {
+  CHECK(slurm_time_seconds("30") == 1800);
+  CHECK(slurm_time_seconds("1") == 60);
+  CHECK(slurm_time_seconds("1:30") == 90);
+  CHECK(slurm_time_seconds("2:00:00") == 7200);
+  CHECK(slurm_time_seconds("1-12") == 129600);
+  CHECK(slurm_time_seconds("1-0:30") == 88200);
+  CHECK(slurm_time_seconds("1-00:00:10") == 86410);
+  CHECK(slurm_time_seconds("UNLIMITED") == -1);
+  CHECK(slurm_time_seconds("2h") == -1);
+}
+
+TEST_CASE("each sweep directory has its own Slurm job name", "[sweep]") {
+  CHECK(slurm_job_name("s", "/a/b") == slurm_job_name("s", "/a/b"));
+  CHECK(slurm_job_name("s", "/a/b") != slurm_job_name("s", "/a/c"));
+  CHECK(slurm_job_name("my sweep", "/a").rfind("hitnet-my-sweep-", 0) == 0);
+}
+
+TEST_CASE("the Slurm array script checkpoints at the time limit and resumes with its threads",
+          "[sweep]") {
+  const std::string dir = scratch("slurm script/with space");
+  const SweepSpec spec = tiny_spec({"seed=1,2"});
+  SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
+  fake_interrupted_run(index.points[1]);
+  index = plan_sweep(spec, resolve_points(spec), dir);
+  SlurmOptions options;
+  options.hitnet_run = "/opt/hitnet/bin/hitnet-run";
+  options.cpus_per_task = 4;
+  options.time = "1:00:00";
+  const std::vector<const PointRecord*> pending{&index.points[0], &index.points[1]};
+  const std::string text = array_script_text(index, pending, options, "/work dir/x");
+  const auto has = [&](const std::string& what) { return text.find(what) != std::string::npos; };
+  CHECK(has("#SBATCH --signal=B:USR1@" + std::to_string(kDefaultSignalLeadS) + "\n"));
+  CHECK(has("#SBATCH --requeue\n"));
+  CHECK(has("#SBATCH --open-mode=append\n"));
+  CHECK(has("#SBATCH --output=\"" + index.directory + "/slurm/%A_%a.out\"\n"));
+  CHECK(has("#SBATCH --chdir=\"/work dir/x\"\n"));
+  CHECK(has("#SBATCH --job-name=\"" + slurm_job_name("t", index.directory) + "\"\n"));
+  CHECK(has("#SBATCH --cpus-per-task=4\n"));
+  // The resumed point keeps the task's CPUs as its threads, as the started one does.
+  CHECK(has("resume=( '/opt/hitnet/bin/hitnet-run' '--resume' '" + index.points[1].dir +
+            "' '--threads' '4' )"));
+  CHECK(has("'--threads' '4' '--out' '" + index.points[0].dir + "' '--force' )"));
+  CHECK(has("first=resume"));
+  CHECK(has("\"$hitnet_run\" --version"));  // the CPU check runs on the node first
+  CHECK(has("scontrol requeue"));
+  CHECK_FALSE(has(": > "));  // output.log is appended to, never truncated
+
+  // It is valid bash.
+  const std::string script = dir + "/array.sh";
+  std::ofstream(script) << text;
+  CHECK(std::system(("bash -n '" + script + "'").c_str()) == 0);
+
+  options.requeue = false;
+  CHECK(array_script_text(index, pending, options, "/w").find("#SBATCH --no-requeue\n") !=
+        std::string::npos);
+  CHECK_THROWS_WITH(array_script_text(index, pending, options, "/a \"quoted\" dir"),
+                    Catch::Contains("double quote"));
+}
+
+TEST_CASE("damaged runs are reported and not counted as done", "[sweep]") {
+  const std::string dir = scratch("damaged");
+  const SweepSpec spec = tiny_spec({"seed=1,2,3"});
+  SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
+  // 1: a garbage summary.json; 2: finished, but results.h5 cut short; 3: finished and whole.
+  fake_ended_run(index.points[0], "finished", 100.0);
+  std::ofstream(index.points[0].dir + "/summary.json") << "{\"status\": \"fini";
+  fake_ended_run(index.points[1], "finished", 100.0);
+  fs::resize_file(index.points[1].dir + "/results.h5", 1000);
+  fake_ended_run(index.points[2], "finished", 101.123456789012);
+  for (PointRecord& r : index.points) r.status = status::kFinished;
+  write_index(index);
+
+  const SweepIndex again = plan_sweep(spec, resolve_points(spec), dir);
+  CHECK(again.points[0].state.next != NextStep::kNothing);
+  CHECK(again.points[1].state.next == NextStep::kStart);
+  CHECK(again.points[1].state.damage.find("results.h5") != std::string::npos);
+  CHECK(again.points[2].state.next == NextStep::kNothing);
+
+  const SweepTable t = collect_table(read_index(dir));
+  CHECK(t.rows[0][column(t, "status")] == "damaged");
+  CHECK(t.rows[0][column(t, "test_ppl")].empty());
+  CHECK(t.rows[1][column(t, "status")] == "damaged");
+  CHECK(t.rows[1][column(t, "test_ppl")].empty());
+  CHECK(t.rows[2][column(t, "status")] == "finished");
+  // Full precision, not 6 significant digits.
+  CHECK(t.rows[2][column(t, "test_ppl")] == "101.123456789012");
+  // It finished with nobody watching (no exit code recorded): its status says what it was.
+  CHECK(t.rows[2][column(t, "exit_code")] == "0");
+  CHECK(to_markdown(t).find("101.123") != std::string::npos);
+  CHECK(to_markdown(t).find("101.123456789012") == std::string::npos);
+}
+
+TEST_CASE("a run whose process is gone is settled by what its directory holds", "[sweep]") {
+  const std::string dir = scratch("gone");
+  const SweepSpec spec = tiny_spec({"seed=1,2"});
+  SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
+  fake_interrupted_run(index.points[0]);
+  fs::create_directories(index.points[1].dir);
+  std::ofstream(index.points[1].dir + "/summary.json") << R"({"status": "running"})";
+  index = plan_sweep(spec, resolve_points(spec), dir);
+  for (PointRecord& r : index.points) r.status = status::kRunning;  // its session died
+  CHECK(current_status(index.points[0]) == status::kInterrupted);
+  CHECK(current_exit_code(index.points[0]) == exit_code::kInterrupted);
+  CHECK(current_status(index.points[1]) == status::kFailed);
+  // How a session saw it end stands while the directory has not moved on.
+  index.points[0].status = status::kFailed;
+  CHECK(current_status(index.points[0]) == status::kFailed);
+}
+
+TEST_CASE("a run directory is live while a process holds its lock", "[sweep]") {
+  const std::string dir = scratch("live");
+  CHECK_FALSE(run_is_live(dir));  // no lock file at all
+  const int fd = ::open((dir + "/.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
+  REQUIRE(::write(fd, "4242", 4) == 4);
+  CHECK(run_is_live(dir));
+  CHECK(lock_holder_pid(dir) == 4242);
+  CHECK(inspect_run(dir, "x").live);
+  ::close(fd);
+  CHECK_FALSE(run_is_live(dir));
+}
+
+TEST_CASE("a followed log yields only complete new lines", "[sweep]") {
+  const std::string dir = scratch("follow");
+  const std::string path = dir + "/output.log";
+  std::ofstream(path) << "from an earlier session\n";
+  LogFollower follower(path);
+  CHECK(follower.new_lines().empty());
+  std::ofstream(path, std::ios::app) << "epoch 1/2 batch 3/10 loss 1 ppl 2.7 tok/s 1 eta 5s\nepo";
+  CHECK(follower.new_lines() ==
+        std::vector<std::string>{"epoch 1/2 batch 3/10 loss 1 ppl 2.7 tok/s 1 eta 5s"});
+  std::ofstream(path, std::ios::app) << "ch 1/2 done\r";
+  CHECK(follower.new_lines() == std::vector<std::string>{"epoch 1/2 done"});
 }

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/load.hpp"
+#include "core/io/checkpoint.hpp"
+#include "core/io/hdf5.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "experiments/lib/trainer.hpp"
 
@@ -111,7 +113,7 @@ TEST_CASE("a HitNet-quantized model learns the synthetic corpus", "[training][qu
   // Ternary weights (TTQ), Bernoulli-ternary gates (BTQ), steeper nonlinearities.
   const std::vector<std::string> hitnet = {"quant.weight_quant=ttq", "quant.sigmoid_quant=btq",
                                            "quant.tanh_quant=btq", "quant.sloping_factor=0.5"};
-  SECTION("LSTM, BTQ evaluated by its expectation") {
+  SECTION("LSTM, BTQ evaluated deterministically (the default)") {
     const Config cfg = tiny(hitnet);
     const RunResult r = run_in(fresh_dir("hitnet_lstm"), cfg);
     REQUIRE(r.status == RunStatus::kFinished);
@@ -132,4 +134,111 @@ TEST_CASE("a HitNet-quantized model learns the synthetic corpus", "[training][qu
     CHECK(s["eval_samples"] == 3);
     CHECK(s["test_ppl_std"].get<double>() == Approx(r.test_ppl_std));
   }
+}
+
+namespace {
+
+// One per-epoch series of a run's results.h5 (/metrics/<name>).
+std::vector<double> metric(const std::string& dir, const std::string& name) {
+  h5::Handle file = h5::open_file(dir + "/results.h5", false);
+  h5::Handle metrics = h5::open_group(file, "metrics");
+  return h5::read_doubles(h5::open_dataset(metrics, name));
+}
+
+const std::vector<std::string> kHitnet = {"quant.weight_quant=ttq", "quant.sigmoid_quant=btq",
+                                          "quant.tanh_quant=btq", "quant.sloping_factor=0.5",
+                                          "quant.eval_samples=4"};
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("a ternary model is tested as a ternary model, every mode beside the headline",
+          "[training][quant]") {
+  const Config cfg = tiny(with(kHitnet, {"train.epochs=2"}));
+  const std::string dir = fresh_dir("hitnet_modes");
+  const RunResult r = run_in(dir, cfg);
+  REQUIRE(r.status == RunStatus::kFinished);
+  const auto s = summary(dir);
+  CHECK(s["eval_mode"] == "deterministic");
+  CHECK(s["eval_samples"] == 1);
+  const auto& by = s["test_ppl_by_mode"];
+  REQUIRE(by.contains("deterministic"));
+  CHECK(by["deterministic"]["ppl"].get<double>() == s["test_ppl"].get<double>());
+  CHECK(by["sample"]["passes"] == 4);
+  CHECK(by["sample"]["std"].get<double>() > 0);
+  CHECK(by["expectation"]["passes"] == 1);
+  // Expectation is BTQ's identity: full-precision activations, another number altogether.
+  CHECK(by["expectation"]["ppl"].get<double>() != by["deterministic"]["ppl"].get<double>());
+  // A full-precision model has no modes to compare.
+  const std::string fp_dir = fresh_dir("fp_modes");
+  run_in(fp_dir, tiny({"train.epochs=1"}));
+  CHECK_FALSE(summary(fp_dir).contains("test_ppl_by_mode"));
+  CHECK(summary(fp_dir)["eval_mode"] == "deterministic");
+}
+
+TEST_CASE("sampled evaluation validates over eval_samples passes too", "[training][quant]") {
+  const Config cfg = tiny(with(kHitnet, {"train.epochs=2", "quant.sigmoid_quant.eval=sample",
+                                         "quant.tanh_quant.eval=sample"}));
+  const std::string dir = fresh_dir("hitnet_sampled_validation");
+  REQUIRE(run_in(dir, cfg).status == RunStatus::kFinished);
+  for (double spread : metric(dir, "valid_ppl_std")) CHECK(spread > 0);  // several passes
+  const auto s = summary(dir);
+  CHECK(s["eval_mode"] == "sample");
+  CHECK(s["eval_samples"] == 4);
+}
+
+TEST_CASE("results record gradient norms, clipping and quantization errors per epoch",
+          "[training][quant]") {
+  const Config cfg = tiny(with(kHitnet, {"train.epochs=2", "train.clip=0.05"}));
+  const std::string dir = fresh_dir("hitnet_diagnostics");
+  REQUIRE(run_in(dir, cfg).status == RunStatus::kFinished);
+  const auto mean = metric(dir, "grad_norm_mean"), max = metric(dir, "grad_norm_max");
+  REQUIRE(mean.size() == 2);
+  for (std::size_t e = 0; e < 2; ++e) CHECK((0 < mean[e] && mean[e] <= max[e]));
+  for (double f : metric(dir, "clipped_frac")) CHECK((f > 0.5 && f <= 1.0));  // a tight clip
+  // Ternary weights and gates carry an error; between 0 and 1 for a TTQ weight.
+  for (const char* tensor : {"qerr.lstm0.w_hh", "qerr.lstm0.w_ih", "qerr.lstm0.i", "qerr.lstm0.g"})
+    for (double e : metric(dir, tensor)) CHECK((e > 0.05 && e < 1.0));
+}
+
+TEST_CASE("every epoch starts from a zero carried state", "[training]") {
+  const Config cfg = tiny({"train.epochs=1"});
+  const std::string dir = fresh_dir("state_reset");
+  run_in(dir, cfg, 5);  // stopped mid-epoch: the carried state is in the checkpoint
+  const Checkpoint mid = Checkpoint::load(dir + "/checkpoints/latest.ckpt");
+  CHECK(mid.floats("state.h.0").cwiseAbs().maxCoeff() > 0);
+  run_in(dir, cfg, 0, true);  // to the end: the epoch-end checkpoint resumes from zeros
+  const Checkpoint end = Checkpoint::load(dir + "/checkpoints/latest.ckpt");
+  CHECK(end.floats("state.h.0").cwiseAbs().maxCoeff() == 0);
+  CHECK(end.floats("state.c.0").cwiseAbs().maxCoeff() == 0);
+}
+
+TEST_CASE("a diverged run records no best epoch", "[training]") {
+  const std::string dir = fresh_dir("diverged");
+  const RunResult r = run_in(dir, tiny({"train.lr=1e30", "train.clip=0"}));
+  REQUIRE(r.status == RunStatus::kDiverged);
+  const auto s = summary(dir);
+  CHECK(s["status"] == "diverged");
+  CHECK(s["best_valid_ppl"].is_null());
+  CHECK(s["best_epoch"].is_null());
+}
+
+TEST_CASE("init.from starts from another run's best parameters", "[training]") {
+  const std::string source = fresh_dir("warm_source");
+  run_in(source, tiny({"train.epochs=2"}));
+  const std::string cold = fresh_dir("warm_cold"), warm = fresh_dir("warm_warm");
+  run_in(cold, tiny(with(kHitnet, {"train.epochs=1"})));
+  run_in(warm, tiny(with(kHitnet, {"train.epochs=1", "init.from=" + source})));
+  // Fine-tuned from a trained model, the first epoch is far ahead of a cold start.
+  CHECK(metric(warm, "train_loss")[0] < metric(cold, "train_loss")[0] - 0.3);
+  CHECK_THROWS_WITH(run_in(fresh_dir("warm_mismatch"),
+                           tiny({"train.epochs=1", "model.hidden=16", "init.from=" + source})),
+                    Catch::Contains("model.hidden is 32 there, 16 here"));
+  CHECK_THROWS_WITH(
+      run_in(fresh_dir("warm_missing"), tiny({"train.epochs=1", "init.from=/nonexistent/run"})),
+      Catch::Contains("init.from '/nonexistent/run': no run there"));
 }

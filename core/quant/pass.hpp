@@ -14,15 +14,28 @@ enum class EvalMode {
   kDeterministic,  // round to the nearest level (the hardware meaning)
 };
 
+inline const char* eval_mode_name(EvalMode m) {
+  switch (m) {
+    case EvalMode::kSample:
+      return "sample";
+    case EvalMode::kExpectation:
+      return "expectation";
+    case EvalMode::kDeterministic:
+      break;
+  }
+  return "deterministic";
+}
+
 struct Pass {
   bool training = false;
   std::optional<EvalMode> eval_override;  // evaluation only: every quantizer in this mode
 
   static Pass train() { return {true, std::nullopt}; }
   static Pass evaluate(std::optional<EvalMode> mode = std::nullopt) { return {false, mode}; }
-  // The mode a stochastic quantizer configured with `configured` runs in during this pass.
-  EvalMode mode_for(EvalMode configured) const {
-    return training ? EvalMode::kSample : eval_override.value_or(configured);
+  // The mode a stochastic quantizer runs in during this pass, given its configured modes for
+  // training (normally kSample) and for evaluation.
+  EvalMode mode_for(EvalMode train, EvalMode eval) const {
+    return training ? train : eval_override.value_or(eval);
   }
 };
 

@@ -1,0 +1,46 @@
+#include "experiments/lib/warm_start.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "core/io/checkpoint.hpp"
+
+namespace hitnet {
+
+void warm_start(LanguageModel& model, const ModelConfig& m, const std::string& run_dir) {
+  const std::string where = "init.from '" + run_dir + "'";
+  const std::string config_path = run_dir + "/config.yaml";
+  if (!std::filesystem::is_regular_file(config_path))
+    throw std::runtime_error(where + ": no run there (" + config_path + " is missing)");
+  // Read as plain YAML, not through the schema: the source may be from an older hitnet whose
+  // other keys this one no longer accepts; only its model shape matters here.
+  YAML::Node source;
+  try {
+    source = YAML::LoadFile(config_path)["model"];
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error(where + ": cannot read " + config_path + ": " + e.what());
+  }
+  auto require = [&](const char* key, const std::string& ours) {
+    const std::string theirs = source && source[key] ? source[key].as<std::string>() : "";
+    if (theirs != ours)
+      throw std::runtime_error(where + ": model." + key + " is " +
+                               (theirs.empty() ? "missing" : theirs) + " there, " + ours +
+                               " here: a warm start needs the same model shape");
+  };
+  require("cell", m.cell);
+  require("layers", std::to_string(m.layers));
+  require("hidden", std::to_string(m.hidden));
+  require("embedding", std::to_string(m.embedding));
+  require("tie_weights", m.tie_weights ? "true" : "false");
+  auto& params = model.parameters().values();
+  const Vector best = Checkpoint::load(run_dir + "/checkpoints/best.ckpt").floats("params");
+  if (best.size() != params.size())
+    throw std::runtime_error(where + ": its best checkpoint has " + std::to_string(best.size()) +
+                             " parameters, this model " + std::to_string(params.size()) +
+                             " (another vocabulary?)");
+  params = best;
+}
+
+}  // namespace hitnet

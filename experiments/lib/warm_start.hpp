@@ -1,0 +1,17 @@
+#pragma once
+// init.from: start a run from another run's best parameters (a HitNet model fine-tuned from its
+// trained full-precision twin, say). The source must have the same model shape: its config's
+// model.cell, layers, hidden, embedding and tie_weights, and the same number of parameters
+// (which fixes the vocabulary). Quantization, dropout and the recipe may differ.
+#include <string>
+
+#include "core/config/config.hpp"
+#include "core/nn/language_model.hpp"
+
+namespace hitnet {
+
+// Loads `run_dir`/checkpoints/best.ckpt into the model's parameters. Throws std::runtime_error
+// naming the directory and the first difference when the source does not fit.
+void warm_start(LanguageModel& model, const ModelConfig& model_cfg, const std::string& run_dir);
+
+}  // namespace hitnet
