@@ -2,6 +2,7 @@
 // needs no AVX2 flag and a CPU without it never reaches this code (ternary_kernels.cpp checks).
 //   ternary x ternary: 4 words (256 columns) at a time; AVX2 has no popcount instruction, so
 //     bytes are counted by a 16-entry nibble table (vpshufb) and summed per 64-bit lane (vpsadbw).
+//     Rows of fewer than 4 words: scalar POPCNT (kernel_variants.hpp).
 //   ternary x float: on the row-blocked layout (row_blocked_ternary.hpp), 8 rows x 3 columns per
 //     vpermps lookup in the table of the 3 inputs' subset sums. Measured at 1200 x 300 on Zen 3:
 //     1.3-1.5x faster than the portable byte tables, which were about 2x faster than masking
@@ -14,7 +15,7 @@
 #include <algorithm>
 #include <vector>
 
-#define HITNET_AVX2 __attribute__((target("avx2")))
+#define HITNET_AVX2 __attribute__((target("avx2,popcnt")))
 
 namespace hitnet::infer {
 namespace {
@@ -47,6 +48,7 @@ HITNET_AVX2 inline __m256i load_words(const uint64_t* p, __m256i lanes) {
 
 HITNET_AVX2 void ternary_times_ternary(const TernaryMatrix& w, const TernaryPlanes& x, int batch,
                                        int32_t* out) {
+  if (w.words < 4) return scalar_ternary_times_ternary(w, x, batch, out);
   const int full = w.words / 4 * 4;
   const __m256i tail =
       _mm256_cmpgt_epi64(_mm256_set1_epi64x(w.words - full), _mm256_setr_epi64x(0, 1, 2, 3));

@@ -1,27 +1,10 @@
 // The portable kernels: plain C++ any compiler and CPU runs.
-#include <bit>
 #include <vector>
 
 #include "core/infer/kernel_variants.hpp"
 
 namespace hitnet::infer {
 namespace {
-
-void ternary_times_ternary(const TernaryMatrix& w, const TernaryPlanes& x, int batch,
-                           int32_t* out) {
-  for (int r = 0; r < w.rows; ++r) {
-    const uint64_t *wp = w.plus_row(r), *wm = w.minus_row(r);
-    for (int b = 0; b < batch; ++b) {
-      const uint64_t *xp = x.plus_of(b), *xm = x.minus_of(b);
-      int32_t sum = 0;
-      for (int k = 0; k < w.words; ++k) {
-        sum += std::popcount((wp[k] & xp[k]) | (wm[k] & xm[k]));  // +1·+1, -1·-1
-        sum -= std::popcount((wp[k] & xm[k]) | (wm[k] & xp[k]));  // +1·-1, -1·+1
-      }
-      out[std::size_t(b) * w.rows + r] = sum;
-    }
-  }
-}
 
 // Table lookups instead of per-weight work: for every group of 8 columns, the 256 sums of the
 // subsets of its 8 input values are tabulated once per vector (255 additions); then each row
@@ -65,7 +48,7 @@ void ternary_times_float(const TernaryMatrix& w, const RowBlockedTernary*, const
 }  // namespace
 
 const KernelVariant* portable_kernels() {
-  static const KernelVariant variant{ternary_times_ternary, ternary_times_float};
+  static const KernelVariant variant{scalar_ternary_times_ternary, ternary_times_float};
   return &variant;
 }
 
