@@ -111,6 +111,15 @@ void Session::multiply(const WeightMatrix& w, const Prepared& prepared, const Ma
   }
 }
 
+void Session::products(std::size_t l, const Matrix& x, const TernaryPlanes* planes) {
+  const PackedLayer& layer = model_.layers[l];
+  LayerState& state = states_[l];
+  multiply(layer.w_ih, prepared_[l].w_ih, x, planes, gates_);
+  gates_.colwise() += VectorMap(layer.bias_ih.data(), Eigen::Index(layer.bias_ih.size()));
+  multiply(layer.w_hh, prepared_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
+           recurrent_);
+}
+
 void Session::lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes) {
   const PackedLayer& layer = model_.layers[l];
   LayerState& state = states_[l];
@@ -119,10 +128,7 @@ void Session::lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* pla
   const float inv_tanh_slope = 1.0f / layer.tanh_slope;
 
   // a = (W_ih x + b) + W_hh h, summed in the trainer's order.
-  multiply(layer.w_ih, prepared_[l].w_ih, x, planes, gates_);
-  gates_.colwise() += VectorMap(layer.bias_ih.data(), 4 * H);
-  multiply(layer.w_hh, prepared_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
-           recurrent_);
+  products(l, x, planes);
   gates_ += recurrent_;
 
   // [i f o] = σ(a / λσ), g = tanh(a / λtanh), each rounded where it is BTQ.
@@ -151,10 +157,7 @@ void Session::gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* plan
   const float inv_tanh_slope = 1.0f / layer.tanh_slope;
 
   // gx = W_ih x + b_ih, gh = W_hh h + b_hh.
-  multiply(layer.w_ih, prepared_[l].w_ih, x, planes, gates_);
-  gates_.colwise() += VectorMap(layer.bias_ih.data(), 3 * H);
-  multiply(layer.w_hh, prepared_[l].w_hh, state.h, ternary_hidden_[l] ? &state.planes : nullptr,
-           recurrent_);
+  products(l, x, planes);
   recurrent_.colwise() += VectorMap(layer.bias_hh.data(), 3 * H);
 
   // r, z = σ((gx + gh) / λσ); n = tanh((gx_n + r ⊙ gh_n) / λtanh), each rounded where BTQ.

@@ -80,6 +80,8 @@ class Session {
   void multiply(const WeightMatrix& w, const Prepared& prepared, const Matrix& x,
                 const TernaryPlanes* planes, Matrix& out);
   // Layer l's step on input x (its planes when x is ternary), updating states_[l].
+  // The products every cell starts with: gates_ = W_ih x + b_ih, recurrent_ = W_hh h.
+  void products(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
   void lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
   void gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes);
   void output();  // log-probabilities for the top layer's states in outputs_

@@ -32,6 +32,18 @@ TernaryPlanes ternary_batch(int cols, int batch, std::mt19937_64& rng, std::vect
   return p;
 }
 
+// Every variant this CPU runs on every shape: kColumns x kBatches, 1 to 19 rows (random).
+template <class Check>
+void for_each_shape(std::mt19937_64& rng, Check check) {
+  for (Isa isa : supported_isas())
+    for (int cols : kColumns)
+      for (int batch : kBatches) {
+        const int rows = 1 + int(rng() % 19);
+        INFO(isa_name(isa) << ", " << rows << " x " << cols << ", batch " << batch);
+        check(isa, random_ternary(rows, cols, rng), batch);
+      }
+}
+
 }  // namespace
 
 TEST_CASE("the kernel variants this machine runs", "[infer][kernels]") {
@@ -80,24 +92,19 @@ TEST_CASE("the dispatcher picks the best variant the CPU has", "[infer][kernels]
 
 TEST_CASE("ternary x ternary equals the integer dot products", "[infer][kernels]") {
   std::mt19937_64 rng(11);
-  for (Isa isa : supported_isas())
-    for (int cols : kColumns)
-      for (int batch : kBatches) {
-        INFO(isa_name(isa) << ", " << cols << " columns, batch " << batch);
-        const int rows = 1 + int(rng() % 19);
-        const TernaryMatrix w = random_ternary(rows, cols, rng);
-        std::vector<float> x;
-        const TernaryPlanes planes = ternary_batch(cols, batch, rng, x);
-        std::vector<int32_t> out(std::size_t(rows) * batch, -12345);
-        ternary_times_ternary(isa, w, planes, batch, out.data());
-        for (int b = 0; b < batch; ++b)
-          for (int r = 0; r < rows; ++r) {
-            int32_t want = 0;
-            for (int c = 0; c < cols; ++c)
-              want += w.code(r, c) * int32_t(x[std::size_t(b) * cols + c]);
-            REQUIRE(out[std::size_t(b) * rows + r] == want);
-          }
+  for_each_shape(rng, [&](Isa isa, const TernaryMatrix& w, int batch) {
+    const int rows = w.rows, cols = w.cols;
+    std::vector<float> x;
+    const TernaryPlanes planes = ternary_batch(cols, batch, rng, x);
+    std::vector<int32_t> out(std::size_t(rows) * batch, -12345);
+    ternary_times_ternary(isa, w, planes, batch, out.data());
+    for (int b = 0; b < batch; ++b)
+      for (int r = 0; r < rows; ++r) {
+        int32_t want = 0;
+        for (int c = 0; c < cols; ++c) want += w.code(r, c) * int32_t(x[std::size_t(b) * cols + c]);
+        REQUIRE(out[std::size_t(b) * rows + r] == want);
       }
+  });
 }
 
 TEST_CASE("ternary x ternary on all-ones rows counts every column", "[infer][kernels]") {
@@ -117,37 +124,33 @@ TEST_CASE("ternary x ternary on all-ones rows counts every column", "[infer][ker
 
 TEST_CASE("ternary x float equals the sums of the selected values", "[infer][kernels]") {
   std::mt19937_64 rng(12);
-  for (Isa isa : supported_isas())
-    for (int cols : kColumns)
-      for (int batch : kBatches) {
-        INFO(isa_name(isa) << ", " << cols << " columns, batch " << batch);
-        const int rows = 1 + int(rng() % 19);
-        const TernaryMatrix w = random_ternary(rows, cols, rng);
-        // Small integers: every partial sum is exact in float, in any order.
-        std::uniform_int_distribution<int> small(-4, 4);
-        std::vector<float> ints(std::size_t(cols) * batch);
-        for (float& v : ints) v = float(small(rng));
-        // Arbitrary floats: equal up to rounding.
-        std::vector<float> reals = random_floats(ints.size(), 3.0f, rng);
-        std::vector<float> out(std::size_t(rows) * batch);
-        for (const std::vector<float>* x : {&ints, &reals}) {
-          ternary_times_float(isa, w, x->data(), batch, out.data());
-          for (int b = 0; b < batch; ++b)
-            for (int r = 0; r < rows; ++r) {
-              double want = 0, magnitude = 0;
-              for (int c = 0; c < cols; ++c) {
-                const double v = (*x)[std::size_t(b) * cols + c];
-                want += w.code(r, c) * v;
-                magnitude += std::abs(v);
-              }
-              const float got = out[std::size_t(b) * rows + r];
-              if (x == &ints)
-                REQUIRE(got == float(want));
-              else
-                REQUIRE(std::abs(got - want) <= 1e-6 * magnitude + 1e-6);
-            }
+  for_each_shape(rng, [&](Isa isa, const TernaryMatrix& w, int batch) {
+    const int rows = w.rows, cols = w.cols;
+    // Small integers: every partial sum is exact in float, in any order.
+    std::uniform_int_distribution<int> small(-4, 4);
+    std::vector<float> ints(std::size_t(cols) * batch);
+    for (float& v : ints) v = float(small(rng));
+    // Arbitrary floats: equal up to rounding.
+    std::vector<float> reals = random_floats(ints.size(), 3.0f, rng);
+    std::vector<float> out(std::size_t(rows) * batch);
+    for (const std::vector<float>* x : {&ints, &reals}) {
+      ternary_times_float(isa, w, x->data(), batch, out.data());
+      for (int b = 0; b < batch; ++b)
+        for (int r = 0; r < rows; ++r) {
+          double want = 0, magnitude = 0;
+          for (int c = 0; c < cols; ++c) {
+            const double v = (*x)[std::size_t(b) * cols + c];
+            want += w.code(r, c) * v;
+            magnitude += std::abs(v);
+          }
+          const float got = out[std::size_t(b) * rows + r];
+          if (x == &ints)
+            REQUIRE(got == float(want));
+          else
+            REQUIRE(std::abs(got - want) <= 1e-6 * magnitude + 1e-6);
         }
-      }
+    }
+  });
 }
 
 TEST_CASE("the variants agree bit for bit on ternary x ternary", "[infer][kernels]") {
