@@ -11,22 +11,43 @@ QuantizerPtr make(const QuantSpec& spec, Domain domain) {
   return make_quantizer(spec, domain);
 }
 
+// The most specific key wins: quant.layerN.<kind>, then quant.<kind>, then quant.weight_quant.
+PlacedSpec weight_spec(const QuantConfig& q, int layer, const char* kind,
+                       const std::optional<QuantSpec>& general,
+                       std::optional<QuantSpec> QuantConfig::LayerWeights::*own) {
+  if (layer < QuantConfig::kLayerSlots)
+    if (const auto& spec = q.layer[static_cast<std::size_t>(layer)].*own)
+      return {*spec, "quant.layer" + std::to_string(layer) + "." + kind};
+  if (general) return {*general, std::string("quant.") + kind};
+  return {q.weight_quant, "quant.weight_quant"};
+}
+
 }  // namespace
 
-const QuantSpec& gate_spec(const QuantConfig& q, const GateSpec& gate) {
+PlacedSpec gate_spec(const QuantConfig& q, const GateSpec& gate) {
   if (auto it = q.gates.find(gate.name); gate.has_gate_key() && it != q.gates.end())
-    return it->second;
+    return {it->second, "quant.gates." + gate.name};
   switch (gate.group) {
     case GateGroup::kSigmoid:
-      return q.sigmoid_quant;
+      return {q.sigmoid_quant, "quant.sigmoid_quant"};
     case GateGroup::kTanh:
-      return q.tanh_quant;
+      return {q.tanh_quant, "quant.tanh_quant"};
     case GateGroup::kCellState:
-      return q.cell_state_quant;
+      return {q.cell_state_quant, "quant.cell_state_quant"};
     case GateGroup::kHidden:
       break;
   }
-  return q.hidden_quant;
+  return {q.hidden_quant, "quant.hidden_quant"};
+}
+
+PlacedSpec input_weight_spec(const QuantConfig& q, int layer) {
+  return weight_spec(q, layer, "input_weight_quant", q.input_weight_quant,
+                     &QuantConfig::LayerWeights::input_weight_quant);
+}
+
+PlacedSpec recurrent_weight_spec(const QuantConfig& q, int layer) {
+  return weight_spec(q, layer, "recurrent_weight_quant", q.recurrent_weight_quant,
+                     &QuantConfig::LayerWeights::recurrent_weight_quant);
 }
 
 std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
@@ -38,17 +59,11 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
   ModelQuant quant;
   for (int l = 0; l < m.layers; ++l) {
     LayerQuant lq;
-    // The most specific key wins: quant.layerN.*, then quant.input/recurrent_weight_quant,
-    // then quant.weight_quant.
-    const QuantSpec w_ih = q.input_weight_quant.value_or(q.weight_quant);
-    const QuantSpec w_hh = q.recurrent_weight_quant.value_or(q.weight_quant);
-    const auto* own =
-        l < QuantConfig::kLayerSlots ? &q.layer[static_cast<std::size_t>(l)] : nullptr;
-    lq.w_ih = make(own ? own->input_weight_quant.value_or(w_ih) : w_ih, Domain::kWeight);
-    lq.w_hh = make(own ? own->recurrent_weight_quant.value_or(w_hh) : w_hh, Domain::kWeight);
+    lq.w_ih = make(input_weight_spec(q, l).spec, Domain::kWeight);
+    lq.w_hh = make(recurrent_weight_spec(q, l).spec, Domain::kWeight);
     lq.b_ih = make(q.bias_quant, Domain::kWeight);
     if (cell.recurrent_bias) lq.b_hh = make(q.bias_quant, Domain::kWeight);
-    for (const GateSpec& g : cell.gates) lq.gates[g.name] = make(gate_spec(q, g), g.domain);
+    for (const GateSpec& g : cell.gates) lq.gates[g.name] = make(gate_spec(q, g).spec, g.domain);
     lq.sigmoid_slope = static_cast<float>(q.sigmoid_slope.value_or(q.sloping_factor));
     lq.tanh_slope = static_cast<float>(q.tanh_slope.value_or(q.sloping_factor));
     quant.layers.push_back(std::move(lq));

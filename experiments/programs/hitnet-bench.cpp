@@ -16,6 +16,7 @@
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/command_line.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
+#include "experiments/lib/packed_bench.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "experiments/lib/train_step.hpp"
 #include "hitnet/version.hpp"
@@ -61,6 +62,9 @@ int main(int argc, char** argv) {
   app.add_option("--vocab", vocab, "vocabulary size (default: the config's corpus)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--json", json_path, "also write the figures to this JSON file");
+  bool packed = false;
+  app.add_flag("--packed", packed,
+               "measure the packed ternary inference path against float32 instead of training");
   if (const auto exit_status = parse_command_line(app, argc, argv)) return *exit_status;
 
   Config cfg;
@@ -75,6 +79,11 @@ int main(int argc, char** argv) {
     const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
     omp_set_num_threads(threads);
     Eigen::setNbThreads(threads);
+    if (packed) {
+      const nlohmann::json figures = run_packed_bench(cfg, vocab, seconds);
+      if (!json_path.empty()) std::ofstream(json_path) << figures.dump(2) << "\n";
+      return 0;
+    }
 
     auto model = build_model(cfg, vocab);
     Rng rng(cfg.seed);
