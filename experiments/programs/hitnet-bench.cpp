@@ -13,6 +13,7 @@
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
 #include "core/util/cpu_support.hpp"
+#include "core/util/threads.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/command_line.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
@@ -75,9 +76,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (vocab <= 0) vocab = load_corpus(cfg.data, data_root_for(cfg.data.path)).vocab.size();
-    const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
-    omp_set_num_threads(threads);
-    Eigen::setNbThreads(threads);
+    const int threads = set_thread_count(cfg.threads);
 
     auto model = build_model(cfg, vocab);
     Rng rng(cfg.seed);
