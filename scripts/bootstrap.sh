@@ -13,7 +13,8 @@ packages=(
   # CI's hardening pass (scripts/sanitize-and-fuzz.sh): clang, its sanitizer and libFuzzer
   # runtimes, and its OpenMP
   clang libclang-rt-14-dev libomp-14-dev
-  # GEMM backends compared by scripts/bench-gemm-backends.sh
+  # GEMM backends: OpenBLAS is the default (HITNET_BLAS); BLIS is compared with it by
+  # hitnet-gemm-blis and scripts/bench-gemm-backends.sh
   libopenblas-dev libblis-dev
   # analysis (Debian's Python: /usr/bin/python3)
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-yaml
@@ -22,6 +23,11 @@ packages=(
   # a private single-node Slurm for the sweep tests
   slurmctld slurmd slurm-client munge
 )
+case "${1:-}" in
+  "") ;;
+  bench) packages+=(python3-torch) ;;  # never on the test path: only the comparison uses it
+  *) echo "usage: $0 [bench]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -44,29 +44,41 @@ ModelState LanguageModel::initial_state(int batch) const {
   return state;
 }
 
-void LanguageModel::forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass) {
+namespace {
+void lap(PhaseClock* clock, Phase phase) {
+  if (clock) clock->lap(phase);
+}
+}  // namespace
+
+void LanguageModel::forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass,
+                            PhaseClock* clock) {
   const int n = w.len * w.batch;
   embedding_.forward(w.inputs, n, embedded_);
   embedding_quant_.apply(ConstMatrixMap(embedded_.data(), embedded_.rows(), embedded_.cols()), rng,
                          pass);
   inputs_[0] = embedding_quant_.values();
   dropouts_[0].forward(inputs_[0], rng, pass);
+  lap(clock, Phase::kEmbedding);
   for (std::size_t l = 0; l < layers_.size(); ++l) {
     layers_[l]->quantize_weights(rng, pass);
     layers_[l]->forward(inputs_[l], w.len, w.batch, state[l], rng, pass);
     inputs_[l + 1] = layers_[l]->output();
     dropouts_[l + 1].forward(inputs_[l + 1], rng, pass);
   }
+  lap(clock, Phase::kRecurrentForward);
   decoder_.quantize_weights(rng, pass);
   decoder_.forward(inputs_.back(), logits_);
+  lap(clock, Phase::kDecoderForward);
 }
 
 double LanguageModel::forward_backward(const Window& w, ModelState& state, Rng& rng,
-                                       float grad_scale) {
-  forward(w, state, rng, Pass::train());
+                                       float grad_scale, PhaseClock* clock) {
+  forward(w, state, rng, Pass::train(), clock);
   const double loss = softmax_cross_entropy(logits_, w.targets, grad_scale);
+  lap(clock, Phase::kSoftmaxLoss);
 
   decoder_.backward(inputs_.back(), logits_, grad_);
+  lap(clock, Phase::kDecoderBackward);
   for (std::size_t l = layers_.size(); l-- > 0;) {
     dropouts_[l + 1].backward(grad_);
     layers_[l]->backward(inputs_[l], grad_, grad_in_);
@@ -74,12 +86,14 @@ double LanguageModel::forward_backward(const Window& w, ModelState& state, Rng& 
   }
   dropouts_[0].backward(grad_);
   embedding_quant_.backward(MatrixMap(grad_.data(), grad_.rows(), grad_.cols()));
+  lap(clock, Phase::kRecurrentBackward);
   embedding_.backward(w.inputs, w.len * w.batch, grad_);
+  lap(clock, Phase::kEmbeddingBackward);
   return loss;
 }
 
 double LanguageModel::evaluate(const Window& w, ModelState& state, Rng& rng, const Pass& pass) {
-  forward(w, state, rng, pass);
+  forward(w, state, rng, pass, nullptr);
   return softmax_cross_entropy(logits_, w.targets, 0.0f);
 }
 

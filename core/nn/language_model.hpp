@@ -10,6 +10,7 @@
 #include "core/nn/decoder.hpp"
 #include "core/nn/dropout.hpp"
 #include "core/nn/embedding.hpp"
+#include "core/nn/phase_times.hpp"
 #include "core/nn/recurrent_layer.hpp"
 #include "core/nn/softmax_xent.hpp"
 
@@ -44,16 +45,17 @@ class LanguageModel {
   void init_uniform(float range, Rng& rng);
   ModelState initial_state(int batch) const;
 
-  // Summed negative log-likelihood (nats) of the window's targets. With training set, also
-  // accumulates the gradients of (loss * grad_scale) into parameters().grads().
-  double forward_backward(const Window& w, ModelState& state, Rng& rng, float grad_scale);
+  // Summed negative log-likelihood (nats) of the window's targets; accumulates the gradients of
+  // (loss * grad_scale) into parameters().grads(). `clock` (optional) is charged each phase.
+  double forward_backward(const Window& w, ModelState& state, Rng& rng, float grad_scale,
+                          PhaseClock* clock = nullptr);
   // Forward only (dropout off, quantizers in evaluation mode: each its configured one, or the
   // pass's override).
   double evaluate(const Window& w, ModelState& state, Rng& rng,
                   const Pass& pass = Pass::evaluate());
   // Forward only, in training or evaluation mode (for activation histograms).
   void forward_only(const Window& w, ModelState& state, Rng& rng, const Pass& pass) {
-    forward(w, state, rng, pass);
+    forward(w, state, rng, pass, nullptr);
   }
 
   // Histogram access: weight tensors with their quantized values, activations through a tap.
@@ -73,7 +75,7 @@ class LanguageModel {
   double train_flops_per_token() const;
 
  private:
-  void forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass);
+  void forward(const Window& w, ModelState& state, Rng& rng, const Pass& pass, PhaseClock* clock);
 
   ModelShape shape_;
   std::set<EvalMode> eval_modes_;

@@ -15,14 +15,18 @@ StepStats TrainStep::operator()(const Window& w, ModelState& state, Rng& rng, fl
   // token_mean: the loss per target token; batch_mean: summed over the window's time steps,
   // averaged over the batch (Zaremba et al.'s scale, which their lr and clip assume).
   const double per = cfg_.loss_reduction == "batch_mean" ? w.batch : double(w.batch) * w.len;
+  PhaseClock clock(phase_times_);
   auto& params = model_.parameters();
   params.zero_grads();
+  clock.lap(Phase::kZeroGrads);
   StepStats s;
-  s.nll = model_.forward_backward(w, state, rng, static_cast<float>(1.0 / per));
+  s.nll = model_.forward_backward(w, state, rng, static_cast<float>(1.0 / per), &clock);
   s.grad_norm = clip_global_norm(params.grads(), cfg_.clip);
   s.clipped = cfg_.clip > 0 && s.grad_norm > cfg_.clip;
   s.updated = std::isfinite(s.grad_norm);
+  clock.lap(Phase::kClip);
   if (s.updated) optimizer_->step(params.values(), params.grads(), lr);
+  clock.lap(Phase::kOptimizer);
   return s;
 }
 

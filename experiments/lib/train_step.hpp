@@ -27,11 +27,14 @@ class TrainStep {
 
   StepStats operator()(const Window& w, ModelState& state, Rng& rng, float lr);
   Optimizer& optimizer() { return *optimizer_; }
+  // From now on, every step adds the wall time of its phases to `times` (null: stop).
+  void watch_phases(PhaseTimes* times) { phase_times_ = times; }
 
  private:
   const TrainConfig& cfg_;
   LanguageModel& model_;
   std::unique_ptr<Optimizer> optimizer_;
+  PhaseTimes* phase_times_ = nullptr;
 };
 
 }  // namespace hitnet

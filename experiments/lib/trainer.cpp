@@ -16,6 +16,7 @@
 #include "core/io/summary_json.hpp"
 #include "core/io/timestamp.hpp"
 #include "core/optim/lr_schedule.hpp"
+#include "core/util/threads.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/evaluation.hpp"
 #include "experiments/lib/progress.hpp"
@@ -408,9 +409,7 @@ RunResult Run::run() {
 }  // namespace
 
 RunResult train(const Config& cfg, const TrainerOptions& options) {
-  const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
-  omp_set_num_threads(threads);
-  Eigen::setNbThreads(threads);
+  set_thread_count(cfg.threads);
   Run run(cfg, options);
   try {
     return run.run();

@@ -13,6 +13,7 @@
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
 #include "core/util/cpu_support.hpp"
+#include "core/util/threads.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/command_line.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
@@ -26,11 +27,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Tokens per second of `step` run on random windows for about `seconds` (after a warm-up).
-template <typename Step>
-double tokens_per_second(Step step, int tokens_per_window, double seconds) {
+// Tokens per second of `step` run on random windows for about `seconds` (after a warm-up, at the
+// end of which `on_start` is called).
+template <typename Step, typename OnStart = void (*)()>
+double tokens_per_second(
+    Step step, int tokens_per_window, double seconds, OnStart on_start = [] {}) {
   step();
   step();
+  on_start();
   int windows = 0;
   const auto start = Clock::now();
   double elapsed = 0;
@@ -76,9 +80,7 @@ int main(int argc, char** argv) {
   }
   try {
     if (vocab <= 0) vocab = load_corpus(cfg.data, data_root_for(cfg.data.path)).vocab.size();
-    const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
-    omp_set_num_threads(threads);
-    Eigen::setNbThreads(threads);
+    const int threads = set_thread_count(cfg.threads);
     if (packed) {
       const nlohmann::json figures = run_packed_bench(cfg, vocab, seconds);
       if (!json_path.empty()) std::ofstream(json_path) << figures.dump(2) << "\n";
@@ -98,11 +100,15 @@ int main(int argc, char** argv) {
     // The trainer's own step (experiments/lib/train_step.hpp): forward, backward, clip, the
     // configured optimizer's update.
     TrainStep step(cfg.train, *model);
-    auto train_step = [&] { step(w, state, rng, float(cfg.train.lr)); };
+    PhaseTimes phases;
+    int train_steps = 0;
+    auto train_step = [&] { step(w, state, rng, float(cfg.train.lr)), ++train_steps; };
+    auto watch_phases = [&] { step.watch_phases(&phases), train_steps = 0; };
     auto eval_step = [&] { model->evaluate(w, state, rng); };
 
     const double gemm = measure_gemm_gflops(gemm_n, std::min(seconds, 3.0));
-    const double train_tps = tokens_per_second(train_step, steps * batch, seconds);
+    const double train_tps = tokens_per_second(train_step, steps * batch, seconds, watch_phases);
+    step.watch_phases(nullptr);
     const double eval_tps = tokens_per_second(eval_step, steps * batch, seconds / 2);
     const double flops = model->train_flops_per_token();
     const double train_gflops = train_tps * flops / 1e9;
@@ -116,6 +122,15 @@ int main(int argc, char** argv) {
     std::printf("train: %.1f GFLOP/s\n", train_gflops);
     std::printf("gemm %dx%dx%d: %.1f GFLOP/s\n", gemm_n, gemm_n, gemm_n, gemm);
     std::printf("ratio to GEMM: %.2f\n", train_gflops / gemm);
+    std::printf("%-20s %9s %7s\n", "phase", "ms/step", "share");
+    nlohmann::json phase_json;
+    for (int p = 0; p < kPhaseCount; ++p) {
+      const double per_step = phases.seconds[std::size_t(p)] / train_steps;
+      std::printf("%-20s %9.2f %6.1f%%\n", phase_name(Phase(p)), 1e3 * per_step,
+                  100.0 * phases.seconds[std::size_t(p)] / phases.total());
+      phase_json[phase_name(Phase(p))] = per_step;
+    }
+    std::printf("%-20s %9.2f %6.1f%%\n", "step", 1e3 * phases.total() / train_steps, 100.0);
     if (!json_path.empty()) {
       nlohmann::json j = {{"config", config_path},
                           {"overrides", overrides},
@@ -127,7 +142,8 @@ int main(int argc, char** argv) {
                           {"train_gflops", train_gflops},
                           {"gemm_n", gemm_n},
                           {"gemm_gflops", gemm},
-                          {"ratio_to_gemm", train_gflops / gemm}};
+                          {"ratio_to_gemm", train_gflops / gemm},
+                          {"phase_seconds_per_step", phase_json}};
       std::ofstream(json_path) << j.dump(2) << "\n";
     }
   } catch (const std::exception& e) {

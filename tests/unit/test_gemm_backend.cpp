@@ -1,0 +1,51 @@
+// The GEMM backend this build uses (HITNET_BLAS: Eigen's own, or OpenBLAS/BLIS behind
+// EIGEN_USE_BLAS) computes the model's products right, under whatever environment the tests run
+// in (some machines preset OPENBLAS_CORETYPE; the tests never change it): every element within
+// a few float roundings of the float64 product, at 1 and 2 threads.
+#include <catch2/catch.hpp>
+
+#include "core/util/tensor.hpp"
+#include "core/util/threads.hpp"
+#include "hitnet/version.hpp"
+
+using namespace hitnet;
+
+namespace {
+
+// Largest error of float C = A B over the elements, relative to (|A||B|)_ij: the scale that
+// bounds a correct float GEMM's rounding error (about k * 6e-8 at worst, far less in practice).
+double relative_error(const Matrix& a, const Matrix& b, const Matrix& c) {
+  const Eigen::MatrixXd ad = a.cast<double>(), bd = b.cast<double>();
+  const Eigen::MatrixXd exact = ad * bd, scale = ad.cwiseAbs() * bd.cwiseAbs();
+  return ((c.cast<double>() - exact).cwiseAbs().array() / scale.array()).maxCoeff();
+}
+
+}  // namespace
+
+TEST_CASE("the build's GEMM backend computes the model's shapes within float rounding", "[gemm]") {
+  INFO("backend " << kGemmBackend);
+  const int threads = GENERATE(1, 2);
+  set_thread_count(threads);
+  INFO(threads << " threads");
+  // Decoder forward, its weight gradient and input gradient, the LSTM's input projection, and
+  // the recurrent step: a small PTB model's shapes (vocab 2000, hidden 200, 20 x 20 tokens).
+  struct Shape {
+    int m, n, k;
+  };
+  const auto shape = GENERATE(Shape{2000, 400, 200}, Shape{2000, 200, 400}, Shape{200, 400, 2000},
+                              Shape{800, 400, 200}, Shape{800, 20, 200});
+  INFO(shape.m << " x " << shape.n << " x " << shape.k);
+  std::srand(7);
+  const Matrix a = Matrix::Random(shape.m, shape.k), b = Matrix::Random(shape.k, shape.n);
+  Matrix c(shape.m, shape.n);
+  c.noalias() = a * b;
+  CHECK(relative_error(a, b, c) < 1e-5);
+  // Transposed operands take other kernels (the decoder's backward).
+  const Matrix at = a.transpose();
+  c.noalias() = at.transpose() * b;
+  CHECK(relative_error(a, b, c) < 1e-5);
+  // A wrong element is caught: one off by 1 is far above any rounding (its scale is at most k).
+  c(shape.m / 2, shape.n / 2) += 1.0f;
+  CHECK(relative_error(a, b, c) > 1e-5);
+  set_thread_count(0);
+}
