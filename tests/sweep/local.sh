@@ -55,7 +55,11 @@ done
 orphan=$(live_runs resume)
 [ -n "$orphan" ] || fail "no run was going when the sweep was killed"
 lines=$(wc -l < "$orphan/output.log")
-sleep 3
+# Up to 30 s for a new line: on a loaded machine a run can take seconds per progress line.
+for _ in $(seq 30); do
+  sleep 1
+  [ "$(wc -l < "$orphan/output.log")" -gt "$lines" ] && break
+done
 [ -n "$(live_runs resume)" ] || [ "$(run_status "$orphan")" = finished ] ||
   fail "the run of the killed sweep died with it: $(tail -3 "$orphan/output.log")"
 [ "$(wc -l < "$orphan/output.log")" -gt "$lines" ] || [ "$(run_status "$orphan")" = finished ] ||
