@@ -328,9 +328,11 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
         panels.append("clipped")
     if diagnostics and any(_qerr_columns(m) for m in metrics):
         panels.append("qerr")
-    many = len(drawn) > 6
+    # Many runs or long names: the legend goes beside the panels, its entries wrapped, so it
+    # neither covers a curve nor runs off the figure.
+    many = len(drawn) > 6 or any(len(n) > 40 for n in names)
     fig, axes = plt.subplots(len(panels), 1, sharex=True, layout="constrained",
-                             figsize=(9 if many else 7.5, 3.6 + 2.6 * (len(panels) - 1)),
+                             figsize=(12 if many else 7.5, 3.6 + 2.6 * (len(panels) - 1)),
                              squeeze=False)
     axes = {p: a for p, a in zip(panels, axes[:, 0])}
     clips = set()
@@ -338,7 +340,8 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
         m, color = run.metrics, colors[name]
         text = name if status in ("finished", None) else f"{name} ({status})"
         ax = axes["ppl"]
-        ax.plot(m["epoch"], m["valid_ppl"], color=color, marker="o", markersize=3, label=text)
+        ax.plot(m["epoch"], m["valid_ppl"], color=color, marker="o", markersize=3,
+                label=textwrap.fill(text, 50) if many else text)
         if "valid_ppl_std" in m and (m["valid_ppl_std"].fillna(0) > 0).any():
             ax.fill_between(m["epoch"], m["valid_ppl"] - m["valid_ppl_std"],
                             m["valid_ppl"] + m["valid_ppl_std"], color=color, alpha=0.2)
@@ -376,7 +379,9 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
     ax.set_title(_fit(title or "Perplexity per epoch: validation (solid), training (dashed)", fig),
                  fontsize=10)
     if waiting:  # in the legend, where it cannot cover a curve
-        ax.plot([], [], linestyle="none", label="no epoch yet: " + ", ".join(waiting))
+        ax.plot([], [], linestyle="none",
+                label="no epoch yet:\n" + "\n".join(textwrap.fill(w, 50) for w in waiting)
+                if many else "no epoch yet: " + ", ".join(waiting))
     if many:
         ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     else:
