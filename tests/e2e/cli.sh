@@ -4,15 +4,7 @@
 # SIGKILL then resumed, which must end with the metrics of an uninterrupted run.
 # usage: cli.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -uo pipefail
-bin=$1 src=$2 work=$3
-rm -rf "$work" && mkdir -p "$work"
-cd "$src"
-fails=0 passes=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
+source "$(dirname "$0")/harness.sh"
 cfg=configs/tiny_synthetic.yaml
 
 "$bin/hitnet-run" --help > "$work/help.txt"; check "--help exits 0" [ $? -eq 0 ]
@@ -79,5 +71,4 @@ for key in test_ppl best_valid_ppl epochs; do
   check "resumed $key ($b) equals uninterrupted ($a)" [ "$a" = "$b" ]
 done
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+report

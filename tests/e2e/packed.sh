@@ -6,20 +6,7 @@
 # missing model file (exit 1), a scheme the format cannot run ({0, 1/2, 1} gates: exit 2, naming the key).
 # usage: packed.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -uo pipefail
-bin=$1 src=$2 work=$3
-rm -rf "$work" && mkdir -p "$work"
-cd "$src"
-fails=0 passes=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-json() { /usr/bin/python3 -c "
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('.'):
-    v = v.get(k) if isinstance(v, dict) else None
-print('' if v is None else v)" "$@"; }
+source "$(dirname "$0")/harness.sh"
 # close A B: relative difference at most 1e-6
 close() { /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[1:]); sys.exit(abs(a - b) > 1e-6 * abs(b))" "$1" "$2"; }
 
@@ -100,5 +87,4 @@ yaml.safe_dump(cfg, open(sys.argv[1], 'w'))" "$work/half_gates/config.yaml"
 check "export of {0, 1/2, 1} gates exits 2 (got $rc)" [ $rc -eq 2 ]
 check "the refusal names the key" grep -q "quant.sigmoid_quant.unit_levels: 'ternary' cannot be packed" "$work/half_gates.err"
 
-echo "packed e2e: $passes passed, $fails failed"
-[ $fails -eq 0 ]
+report "packed e2e"

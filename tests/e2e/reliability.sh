@@ -7,15 +7,7 @@
 # the old format (no checksum) still resumes.
 # usage: reliability.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -uo pipefail
-bin=$1 src=$2 work=$3
-rm -rf "$work" && mkdir -p "$work"
-cd "$src"
-fails=0 passes=0
-check() {  # check NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passes=$((passes + 1)); else echo "FAIL: $name"; fails=$((fails + 1)); fi
-}
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$@"; }
+source "$(dirname "$0")/harness.sh"
 run="$bin/hitnet-run"
 cfg=configs/tiny_synthetic.yaml
 wait_for() {  # wait_for FILE PATTERN: up to 20 s
@@ -224,5 +216,4 @@ open(p, 'wb').write(bytes(b))" "$f" $how
   check "no HDF5 internals ($how)" bash -c "! grep -q 'infinite loop\|HDF5-DIAG' '$work/h5-$how.err'"
 done
 
-echo "$passes passed, $fails failed"
-[ $fails -eq 0 ]
+report
