@@ -152,7 +152,10 @@ std::optional<EvalMode> parse_eval_mode(const std::string& name) {
 std::string validate_quant_spec(const QuantSpec& spec) {
   const QuantizerInfo* q = find_quantizer(spec.method);
   if (!q) return unknown_method_message(spec.method);
-  for (const auto& [name, value] : spec.options) {
+  for (const auto& option : spec.options) {
+    // Named, not a structured binding: clang 14 (the sanitizer build) cannot capture those.
+    const std::string& name = option.first;
+    const OptionValue& value = option.second;
     const auto declared = std::find_if(q->options.begin(), q->options.end(),
                                        [&](const QuantOption& o) { return o.name == name; });
     if (declared == q->options.end()) {

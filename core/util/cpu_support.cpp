@@ -49,7 +49,7 @@ constexpr CpuFeature kCompiled[] = {
 #ifdef __FMA__
     HITNET_FEATURE("fma"),
 #endif
-#ifdef __F16C__
+#if defined(__F16C__) && !defined(__clang__)  // clang 14 has no "f16c" in __builtin_cpu_supports
     HITNET_FEATURE("f16c"),
 #endif
 #ifdef __BMI__
@@ -58,10 +58,10 @@ constexpr CpuFeature kCompiled[] = {
 #ifdef __BMI2__
     HITNET_FEATURE("bmi2"),
 #endif
-#ifdef __LZCNT__
+#if defined(__LZCNT__) && !defined(__clang__)  // clang 14 has no "lzcnt" in __builtin_cpu_supports
     HITNET_FEATURE("lzcnt"),
 #endif
-#ifdef __MOVBE__
+#if defined(__MOVBE__) && !defined(__clang__)  // clang 14 has no "movbe" in __builtin_cpu_supports
     HITNET_FEATURE("movbe"),
 #endif
 #ifdef __AVX512F__
