@@ -39,7 +39,9 @@ std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::st
   require("tie_weights", m.tie_weights ? "true" : "false");
   auto& params = model.parameters().values();
   const std::string path = run_dir + "/checkpoints/best.ckpt";
-  const Checkpoint checkpoint = Checkpoint::load(path);
+  // Read once: the same bytes are parsed (and their checksum verified) and hashed for the record.
+  const std::string bytes = read_data_file(path);
+  const Checkpoint checkpoint = Checkpoint::from_bytes(bytes, path);
   const Vector best = checkpoint.floats("params");
   if (best.size() != params.size())
     throw std::runtime_error(where + ": its best checkpoint has " + std::to_string(best.size()) +
@@ -48,7 +50,7 @@ std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::st
   params = best;
   std::ostringstream line;
   line << path << " (epoch " << checkpoint.number("epoch") << ", valid ppl "
-       << checkpoint.number("valid_ppl") << ", sha256 " << sha256_hex(read_data_file(path)) << ")";
+       << checkpoint.number("valid_ppl") << ", sha256 " << sha256_hex(bytes) << ")";
   return line.str();
 }
 
