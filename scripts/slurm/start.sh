@@ -14,7 +14,11 @@
 #
 # Exits non-zero, with the daemons' log tails, when the node does not become idle in 30 s.
 # Settings that matter here: the munge socket's directories must be world-traversable,
-# SchedulerParameters=batch_sched_delay=0 (else array tasks wait ~3 s for a free CPU), and
+# SchedulerParameters=batch_sched_delay=0 (else array tasks wait ~3 s for a free CPU) and
+# sched_interval=1 with AuthInfo cred_expire=10 (a requeued task is held until its revoked
+# credential expires, 120 s by default, and then waits for the main scheduling loop, 60 s by
+# default; releasing it early with `scontrol update starttime=now` gets it killed as
+# "non-startable: Job credential revoked"), and
 # MinJobAge is left at its default (a lower one purges a failed task's record before the
 # array ends).
 set -euo pipefail
@@ -78,7 +82,7 @@ SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$port
 SlurmdPort=$((port + 1))
 AuthType=auth/munge
-AuthInfo=socket=$dir/munge/munge.socket
+AuthInfo=socket=$dir/munge/munge.socket,cred_expire=10
 SlurmUser=root
 SlurmdUser=root
 StateSaveLocation=$dir/state
@@ -93,7 +97,7 @@ ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
 AccountingStorageType=accounting_storage/none
-SchedulerParameters=batch_sched_delay=0
+SchedulerParameters=batch_sched_delay=0,sched_interval=1
 MailProg=/bin/true
 ReturnToService=2
 NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb State=UNKNOWN
