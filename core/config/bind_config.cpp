@@ -140,7 +140,15 @@ void bind_config(Schema& s, Config& c) {
   s.bind("train.adam_beta1", t.adam_beta1, kProbability, "adam: first-moment decay");
   s.bind("train.adam_beta2", t.adam_beta2, kProbability, "adam: second-moment decay");
   s.bind("train.adam_eps", t.adam_eps, greater_than(0), "adam: denominator epsilon");
-  s.bind("train.epochs", t.epochs, at_least(1), "training epochs");
+  s.bind("train.epochs", t.epochs, at_least(0),
+         "training epochs; 0 = no training: init.from's model, quantized as configured, is "
+         "validated and tested (post-training quantization)");
+  s.rule("train.epochs", [&c] {
+    if (c.train.epochs > 0 || !c.init.from.empty()) return std::string();
+    return std::string(
+        "0 evaluates the initial model without training: set init.from to the run "
+        "whose model to evaluate (a random model has nothing to measure)");
+  });
   s.bind("train.max_batches", t.max_batches, at_least(0),
          "batches per epoch, 0 = all (smoke tests)");
   s.bind("train.max_eval_batches", t.max_eval_batches, at_least(0),

@@ -41,7 +41,7 @@ struct ModePerplexity {
 
 struct FinalMetrics {
   double best_valid_ppl = NAN;  // NaN until an epoch finished (written as null)
-  int best_epoch = 0;           // 0 until an epoch finished (written as null)
+  int best_epoch = 0;  // meaningful only with a finite best_valid_ppl (0: the untrained model)
   int epochs_run = 0;
   // The headline: test perplexity of the best-validation parameters, evaluated as the config
   // says (eval_mode: deterministic, sample, expectation, or mixed when quantizers differ), as

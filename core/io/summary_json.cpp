@@ -2,6 +2,8 @@
 
 #include "core/io/atomic_file.hpp"
 
+#include <cmath>
+
 namespace hitnet {
 
 nlohmann::json summary_of(const RunInfo& info, const FinalMetrics& f, const std::string& status,
@@ -20,7 +22,8 @@ nlohmann::json summary_of(const RunInfo& info, const FinalMetrics& f, const std:
                       {"eval_samples", f.eval_samples},
                       {"eval_mode", f.eval_mode},
                       {"epochs_run", f.epochs_run}};
-  if (f.best_epoch > 0) s["best_epoch"] = f.best_epoch;
+  // Epoch 0 is the untrained initial model (train.epochs 0); no finite valid ppl, no best epoch.
+  if (std::isfinite(f.best_valid_ppl)) s["best_epoch"] = f.best_epoch;
   if (!f.test_by_mode.empty()) {
     nlohmann::json by_mode = nlohmann::json::object();
     for (const ModePerplexity& m : f.test_by_mode)

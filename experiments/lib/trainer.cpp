@@ -178,6 +178,11 @@ class Run {
   bool train_epoch();
   // Validation, schedule, best model, tensor report, metrics row, checkpoint; false as above.
   bool end_epoch();
+  // train.epochs 0 (post-training quantization): the initial model is "epoch 0", validated and
+  // kept as the best model, with nothing trained; false as above.
+  bool validate_initial();
+  // Writes checkpoints/best.ckpt: the parameters now, from `epoch`, with their valid ppl.
+  void save_best(int epoch, double valid_ppl);
   // Test perplexity of the best model in every mode that applies; false when stopped.
   bool test();
   RunResult interrupted();
@@ -263,11 +268,7 @@ bool Run::end_epoch() {
   schedule_.end_epoch(pos_.epoch, valid_ppl);
   if (pos_.best_epoch == 0 || valid_ppl < pos_.best_valid) {
     pos_.best_epoch = pos_.epoch, pos_.best_valid = valid_ppl;
-    CheckpointWriter best;
-    best("params", model_->parameters().values());
-    best("epoch", pos_.epoch);
-    best("valid_ppl", valid_ppl);
-    best.checkpoint().save(ckpt_dir_ + "/best.ckpt");
+    save_best(pos_.epoch, valid_ppl);
   }
   const QuantErrors errors = inspect_tensors(*model_, train_, cfg_, pos_.epoch, &*results_);
   pos_.wall_s = wall_before_ + seconds_since(session_start_);
@@ -298,6 +299,31 @@ bool Run::end_epoch() {
   state_ = model_->initial_state(cfg_.data.batch_size);
   save_checkpoint();  // resumes at the first window of the next epoch
   write_summary("running");
+  return true;
+}
+
+void Run::save_best(int epoch, double valid_ppl) {
+  CheckpointWriter best;
+  best("params", model_->parameters().values());
+  best("epoch", epoch);
+  best("valid_ppl", valid_ppl);
+  best.checkpoint().save(ckpt_dir_ + "/best.ckpt");
+}
+
+bool Run::validate_initial() {
+  const auto valid =
+      evaluate(valid_, validation_seed(cfg_.seed, 0), Pass::evaluate(), configured_passes());
+  if (!valid) return result_ = interrupted(), false;  // nothing trained: a resume starts over
+  if (!std::isfinite(valid->mean))
+    return result_ = diverge("validation perplexity of the initial model is " +
+                             std::to_string(valid->mean)),
+           false;
+  pos_.best_valid = valid->mean;
+  final_.best_valid_ppl = valid->mean, final_.best_epoch = 0;
+  save_best(0, valid->mean);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "epoch 0 (no training): valid ppl %.2f", valid->mean);
+  progress_.line(buf);
   return true;
 }
 
@@ -371,6 +397,7 @@ RunResult Run::run() {
   if (pos_.best_epoch > 0)  // resumed: what the finished epochs established
     final_.best_valid_ppl = pos_.best_valid, final_.best_epoch = pos_.best_epoch;
   final_.epochs_run = pos_.epoch - 1;
+  if (cfg_.train.epochs == 0 && !validate_initial()) return *result_;
   while (pos_.epoch <= cfg_.train.epochs)
     if (!train_epoch() || !end_epoch()) return *result_;
 
@@ -402,7 +429,8 @@ RunResult Run::run() {
   result.best_valid_ppl = pos_.best_valid, result.test_ppl = final_.test_ppl,
   result.test_ppl_std = final_.test_ppl_std;
   result.epochs_run = cfg_.train.epochs;
-  result.train_tokens_per_s = pos_.tokens_per_s_sum / cfg_.train.epochs;
+  result.train_tokens_per_s =
+      cfg_.train.epochs > 0 ? pos_.tokens_per_s_sum / cfg_.train.epochs : 0.0;
   return result;
 }
 

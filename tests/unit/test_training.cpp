@@ -251,3 +251,27 @@ TEST_CASE("init.from starts from another run's best parameters", "[training]") {
       run_in(fresh_dir("warm_missing"), tiny({"train.epochs=1", "init.from=/nonexistent/run"})),
       Catch::Contains("init.from '/nonexistent/run': no run there"));
 }
+
+TEST_CASE("train.epochs 0 evaluates init.from's model, quantized as configured, untrained",
+          "[training][quant]") {
+  const std::string source = fresh_dir("ptq_source");
+  const RunResult trained = run_in(source, tiny({"train.epochs=2"}));
+  REQUIRE(trained.status == RunStatus::kFinished);
+  // The same full-precision model, only evaluated: the source's own best validation and test.
+  const std::string same = fresh_dir("ptq_same");
+  const RunResult r = run_in(same, tiny({"train.epochs=0", "init.from=" + source}));
+  REQUIRE(r.status == RunStatus::kFinished);
+  CHECK(r.best_valid_ppl == Approx(trained.best_valid_ppl).epsilon(1e-9));
+  CHECK(r.test_ppl == Approx(trained.test_ppl).epsilon(1e-9));
+  const auto s = summary(same);
+  CHECK(s["status"] == "finished");
+  CHECK(s["best_epoch"] == 0);
+  CHECK(s["epochs_run"] == 0);
+  // Quantized after training (TTQ weights, BTQ activations): a different, worse model.
+  const RunResult q = run_in(fresh_dir("ptq_hitnet"),
+                             tiny(with(kHitnet, {"train.epochs=0", "init.from=" + source})));
+  REQUIRE(q.status == RunStatus::kFinished);
+  CHECK(q.test_ppl > trained.test_ppl * 1.01);
+  // Without a model to start from there is nothing to evaluate.
+  CHECK_THROWS_WITH(tiny({"train.epochs=0"}), Catch::Contains("set init.from"));
+}
