@@ -39,6 +39,10 @@ std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::st
   require("tie_weights", m.tie_weights ? "true" : "false");
   auto& params = model.parameters().values();
   const std::string path = run_dir + "/checkpoints/best.ckpt";
+  if (!std::filesystem::is_regular_file(path))
+    throw std::runtime_error(where + ": the run has no best checkpoint (" + path +
+                             " is missing: no epoch finished yet, or the run directory came "
+                             "without its checkpoints, as committed results do; run it first)");
   // Read once: the same bytes are parsed (and their checksum verified) and hashed for the record.
   const std::string bytes = read_data_file(path);
   const Checkpoint checkpoint = Checkpoint::from_bytes(bytes, path);

@@ -250,6 +250,13 @@ TEST_CASE("init.from starts from another run's best parameters", "[training]") {
   CHECK_THROWS_WITH(
       run_in(fresh_dir("warm_missing"), tiny({"train.epochs=1", "init.from=/nonexistent/run"})),
       Catch::Contains("init.from '/nonexistent/run': no run there"));
+  // A committed run directory has no checkpoints: say so, not just "file not found".
+  const std::string bare = fresh_dir("warm_bare");
+  fs::create_directories(bare);
+  fs::copy_file(source + "/config.yaml", bare + "/config.yaml");
+  CHECK_THROWS_WITH(
+      run_in(fresh_dir("warm_from_bare"), tiny({"train.epochs=1", "init.from=" + bare})),
+      Catch::Contains("the run has no best checkpoint"));
 }
 
 TEST_CASE("train.epochs 0 evaluates init.from's model, quantized as configured, untrained",
