@@ -209,13 +209,32 @@ def eval_mode_from_config(config: dict) -> str:
     return modes.pop() if len(modes) == 1 else "mixed"
 
 
+# What only training reads: in a run of train.epochs 0 (post-training quantization: a loaded
+# model only evaluated) these cannot change the result.
+TRAINING_ONLY_KEYS = ("model.dropout",)
+TRAINING_ONLY_PREFIXES = ("train.optimizer", "train.lr", "train.clip", "train.loss_reduction",
+                          "train.weight_decay", "train.adam_", "train.max_batches",
+                          "train.schedule.", "train.checkpoint_every")
+TRAINING_ONLY_OPTIONS = ("train", "clip_grad")
+
+
+def _untrained(config: dict) -> bool:
+    epochs = config.get("train.epochs")
+    return not missing(epochs) and int(epochs) == 0
+
+
 def effective_config(config: dict) -> dict:
     """The config with what cannot change a run removed: ignored bookkeeping keys, the options
-    a placement's method does not read, unset (null) placements."""
+    a placement's method does not read, unset (null) placements, and in an untrained run
+    (train.epochs 0) what only training reads."""
     out = {}
     placements = {k[: -len(".method")] for k in config if k.endswith(".method")}
+    untrained = _untrained(config)
     for key, value in config.items():
         if missing(value) or any(key == p or key.startswith(p) for p in IGNORED_PREFIXES):
+            continue
+        if untrained and (key in TRAINING_ONLY_KEYS or key.startswith(TRAINING_ONLY_PREFIXES)
+                          or key.rpartition(".")[2] in TRAINING_ONLY_OPTIONS):
             continue
         prefix, _, option = key.rpartition(".")
         if prefix in placements:
@@ -269,7 +288,7 @@ def _token(key: str, effective: dict, config: dict) -> str:
     if key == "seed":
         return f"seed {value}"
     if key == "train.epochs":
-        return f"{value} epochs"
+        return "post-training (0 epochs)" if int(value) == 0 else f"{value} epochs"
     if key == "train.optimizer":
         return str(value).upper() if str(value) == "sgd" else str(value).capitalize()
     if key.startswith("init.") and isinstance(value, str):

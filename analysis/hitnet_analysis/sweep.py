@@ -187,7 +187,9 @@ def load_sweep(path) -> Sweep:
         row.update({"sweep": index.get("name", path.name), "point": point.get("number"),
                     "point_status": point.get("status", ""), "exit_code": point.get("exit_code"),
                     "log_tail": point.get("log_tail", ""),
-                    "varied": ", ".join(f"{k}={v}" for k, v in point.get("varied", [])),
+                    # "~" or "": the point leaves that key to the base config; say what it sets.
+                    "varied": ", ".join(f"{k}={v}" for k, v in point.get("varied", [])
+                                        if v not in ("~", "")),
                     "command": point_command(base, overrides, run_dir)})
         rows.append(row)
     for i in range(len(tree)):  # runs under runs/ that this index does not list

@@ -80,6 +80,17 @@ def test_settings_that_do_not_matter_never_label():
     assert labels(a, b, hashes=["aaa", "bbb"]) == ["FP (aaa)", "FP (bbb)"]
 
 
+def test_untrained_runs_are_labelled_post_training_without_training_settings():
+    # train.epochs 0 only evaluates a loaded model: its lr, dropout and BTQ training mode cannot
+    # change it, so they neither label it nor make two such runs differ.
+    a = make_config(**{**HITNET, "train.epochs": 0, "train.lr": 20.0, "model.dropout": 0.5})
+    b = make_config(**{**HITNET, "train.epochs": 0, "train.lr": 5.0, "model.dropout": 0.0,
+                       "quant.sigmoid_quant.train": "deterministic"})
+    trained = make_config(**{**HITNET, "train.epochs": 2, "train.lr": 5.0})
+    assert labels(a, b) == ["HitNet (1)", "HitNet (2)"]
+    assert labels(a, trained) == ["HitNet post-training (0 epochs)", "HitNet 2 epochs"]
+
+
 def test_other_differences_become_suffixes():
     configs = [make_config(**{**HITNET, "seed": s, "train.lr": lr}) for s, lr in ((1, 20.0), (2, 5.0))]
     assert labels(*configs) == ["HitNet lr=20 seed 1", "HitNet lr=5 seed 2"]
