@@ -130,6 +130,17 @@ void bind_config(Schema& s, Config& c) {
          "warm start: a run directory whose checkpoints/best.ckpt gives the initial parameters "
          "(same model shape and vocabulary); '' = random in model.init_range");
 
+  s.bind("init.sha256", c.init.sha256, {},
+         "the SHA-256 init.from's best checkpoint must have ('' = any): the points of a study "
+         "then all start from the same model, or stop with an error, however the source moves");
+  s.rule("init.sha256", [&c] {
+    const std::string& h = c.init.sha256;
+    if (h.empty()) return std::string();
+    if (c.init.from.empty()) return std::string("pins init.from's checkpoint: set init.from too");
+    const bool hex = h.size() == 64 && h.find_first_not_of("0123456789abcdef") == std::string::npos;
+    return hex ? std::string() : "must be 64 lowercase hex digits, got '" + h + "'";
+  });
+
   TrainConfig& t = c.train;
   s.bind("train.optimizer", t.optimizer, {"sgd", "adam"}, "optimizer");
   s.bind("train.lr", t.lr, greater_than(0), "initial learning rate");

@@ -84,6 +84,9 @@ struct TrainConfig {
 // (a warm start: fine-tune a quantized model from its full-precision twin).
 struct InitConfig {
   std::string from;  // a run directory ("" = random initialisation)
+  // The SHA-256 the loaded checkpoint must have ("" = any): pins a study to one source model
+  // while the source run may still be training and replacing its best checkpoint.
+  std::string sha256;
   bool operator==(const InitConfig&) const = default;
 };
 

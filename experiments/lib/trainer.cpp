@@ -109,7 +109,7 @@ class Run {
     info_ = {to_yaml(cfg), config_hash(cfg), kVersion, kGitRevision, utc_timestamp()};
     model_->init_uniform(static_cast<float>(cfg.model.init_range), rng_);
     if (!cfg.init.from.empty() && !opt.resume) {
-      info_.init_from = warm_start(*model_, cfg.model, cfg.init.from);
+      info_.init_from = warm_start(*model_, cfg.model, cfg.init.from, cfg.init.sha256);
       progress_.line("warm start from " + info_.init_from);
     }
     state_ = model_->initial_state(cfg.data.batch_size);

@@ -12,7 +12,8 @@
 
 namespace hitnet {
 
-std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::string& run_dir) {
+std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::string& run_dir,
+                       const std::string& expected_sha256) {
   const std::string where = "init.from '" + run_dir + "'";
   const std::string config_path = run_dir + "/config.yaml";
   if (!std::filesystem::is_regular_file(config_path))
@@ -46,6 +47,14 @@ std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::st
   // Read once: the same bytes are parsed (and their checksum verified) and hashed for the record.
   const std::string bytes = read_data_file(path);
   const Checkpoint checkpoint = Checkpoint::from_bytes(bytes, path);
+  const std::string sha = sha256_hex(bytes);
+  if (!expected_sha256.empty() && sha != expected_sha256) {
+    std::ostringstream why;
+    why << where << ": its best checkpoint is now epoch " << checkpoint.number("epoch")
+        << " (sha256 " << sha << "), not the one init.sha256 pins (" << expected_sha256
+        << "): the source run has moved on; copy the pinned checkpoint aside, or update the pin";
+    throw std::runtime_error(why.str());
+  }
   const Vector best = checkpoint.floats("params");
   if (best.size() != params.size())
     throw std::runtime_error(where + ": its best checkpoint has " + std::to_string(best.size()) +
@@ -54,7 +63,7 @@ std::string warm_start(LanguageModel& model, const ModelConfig& m, const std::st
   params = best;
   std::ostringstream line;
   line << path << " (epoch " << checkpoint.number("epoch") << ", valid ppl "
-       << checkpoint.number("valid_ppl") << ", sha256 " << sha256_hex(bytes) << ")";
+       << checkpoint.number("valid_ppl") << ", sha256 " << sha << ")";
   return line.str();
 }
 

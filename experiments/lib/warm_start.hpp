@@ -14,7 +14,8 @@ namespace hitnet {
 // naming the directory and the first difference when the source does not fit. Returns one line
 // saying what was loaded (file, its epoch and validation perplexity, its SHA-256): the source may
 // still be training, so the run records which parameters it started from.
+// With `expected_sha256` set, a checkpoint with another hash is refused (the source moved on).
 std::string warm_start(LanguageModel& model, const ModelConfig& model_cfg,
-                       const std::string& run_dir);
+                       const std::string& run_dir, const std::string& expected_sha256 = "");
 
 }  // namespace hitnet

@@ -236,10 +236,11 @@ TEST_CASE("init.from starts from another run's best parameters", "[training]") {
   // Fine-tuned from a trained model, the first epoch is far ahead of a cold start.
   CHECK(metric(warm, "train_loss")[0] < metric(cold, "train_loss")[0] - 0.3);
   // The run records which parameters it started from (the source may still be training).
+  std::string from;
   {
     h5::QuietErrors quiet;
     h5::Handle f = h5::open_file(warm + "/results.h5", false);
-    const std::string from = h5::read_string_attr(f, "init_from");
+    from = h5::read_string_attr(f, "init_from");
     CHECK_THAT(from, Catch::StartsWith(source + "/checkpoints/best.ckpt (epoch "));
     CHECK_THAT(from, Catch::Contains(", valid ppl ") && Catch::Contains(", sha256 "));
     CHECK(h5::read_string_attr(h5::open_file(cold + "/results.h5", false), "init_from").empty());
@@ -250,6 +251,18 @@ TEST_CASE("init.from starts from another run's best parameters", "[training]") {
   CHECK_THROWS_WITH(
       run_in(fresh_dir("warm_missing"), tiny({"train.epochs=1", "init.from=/nonexistent/run"})),
       Catch::Contains("init.from '/nonexistent/run': no run there"));
+  // A pinned checkpoint: the right hash loads, another is refused with both named.
+  const std::string sha = from.substr(from.find("sha256 ") + 7, 64);
+  CHECK(run_in(fresh_dir("warm_pinned"),
+               tiny({"train.epochs=1", "init.from=" + source, "init.sha256=" + sha}))
+            .status == RunStatus::kFinished);
+  const std::string other(64, 'a');
+  CHECK_THROWS_WITH(run_in(fresh_dir("warm_moved"),
+                           tiny({"train.epochs=1", "init.from=" + source, "init.sha256=" + other})),
+                    Catch::Contains("not the one init.sha256 pins (" + other + ")"));
+  CHECK_THROWS_WITH(tiny({"init.sha256=" + sha}), Catch::Contains("set init.from too"));
+  CHECK_THROWS_WITH(tiny({"init.from=" + source, "init.sha256=abc"}),
+                    Catch::Contains("64 lowercase hex digits"));
   // A committed run directory has no checkpoints: say so, not just "file not found".
   const std::string bare = fresh_dir("warm_bare");
   fs::create_directories(bare);
