@@ -271,9 +271,11 @@ def _draw(kind, runs, directory: Path, study_name: str):
     if kind == "learning_curves":
         shown = runs.assign(_key=pd.to_numeric(runs["best_valid_ppl"], errors="coerce")) \
             .sort_values("_key", na_position="last", kind="stable")
-        shown = shown[shown["results_file"].notna()].head(MAX_CURVES)
+        # Curves need trained epochs: a post-training run (train.epochs 0) has none to draw.
+        trained = shown["results_file"].notna() & (pd.to_numeric(shown["epochs"], errors="coerce") > 0)
+        shown = shown[trained].head(MAX_CURVES)
         title = None
-        if len(runs[runs["results_file"].notna()]) > MAX_CURVES:
+        if int(trained.sum()) > MAX_CURVES:
             title = f"Perplexity per epoch of the {MAX_CURVES} best runs by validation " \
                     "(valid solid, train dashed)"
         return [("Learning curves", "learning_curves.png",
