@@ -13,9 +13,10 @@ packages=(
   # CI's hardening pass (scripts/sanitize-and-fuzz.sh): clang, its sanitizer and libFuzzer
   # runtimes, and its OpenMP
   clang libclang-rt-14-dev libomp-14-dev
-  # GEMM backends: OpenBLAS is the default (HITNET_BLAS); BLIS is compared with it by
-  # hitnet-gemm-blis and scripts/bench-gemm-backends.sh
-  libopenblas-dev libblis-dev
+  # GEMM backends: OpenBLAS is the default (HITNET_BLAS), linked in its OpenMP build (one thread
+  # pool with our loops; CMakeLists.txt says why); BLIS is compared with it by hitnet-gemm-blis
+  # and scripts/bench-gemm-backends.sh
+  libopenblas-dev libopenblas-openmp-dev libblis-dev
   # analysis (Debian's Python: /usr/bin/python3)
   python3 python3-h5py python3-numpy python3-pandas python3-matplotlib python3-yaml
   python3-nbconvert python3-nbformat python3-ipykernel python3-pytest

@@ -113,9 +113,11 @@ int main(int argc, char** argv) {
     const double flops = model->train_flops_per_token();
     const double train_gflops = train_tps * flops / 1e9;
 
-    std::printf("model: %s %dx%d, embedding %d, vocab %d, bptt %d, batch %d, threads %d, gemm %s\n",
-                cfg.model.cell.c_str(), cfg.model.layers, cfg.model.hidden, cfg.model.embedding,
-                vocab, steps, batch, threads, kGemmBackend);
+    std::printf(
+        "model: %s %dx%d, embedding %d, vocab %d, bptt %d, batch %d, threads %d, gemm %s "
+        "(%s threads)\n",
+        cfg.model.cell.c_str(), cfg.model.layers, cfg.model.hidden, cfg.model.embedding, vocab,
+        steps, batch, threads, kGemmBackend, blas_thread_model().c_str());
     std::printf("train: %.0f tokens/s\n", train_tps);
     std::printf("eval: %.0f tokens/s\n", eval_tps);
     std::printf("flops/token (train): %.3g\n", flops);
@@ -136,6 +138,7 @@ int main(int argc, char** argv) {
                           {"overrides", overrides},
                           {"threads", threads},
                           {"gemm_backend", kGemmBackend},
+                          {"blas_threads", blas_thread_model()},
                           {"train_tokens_per_s", train_tps},
                           {"eval_tokens_per_s", eval_tps},
                           {"flops_per_token", flops},

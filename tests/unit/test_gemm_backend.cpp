@@ -49,3 +49,10 @@ TEST_CASE("the build's GEMM backend computes the model's shapes within float rou
   CHECK(relative_error(a, b, c) > 1e-5);
   set_thread_count(0);
 }
+
+// OpenBLAS's pthread build keeps a second thread pool that spins after every GEMM and fights the
+// OpenMP threads of our element-wise loops: a small model at 2 threads ran 4.6x slower than at 1.
+// The build links OpenBLAS's OpenMP build (CMakeLists.txt), so the GEMMs share our OpenMP pool.
+TEST_CASE("the GEMMs run on the OpenMP thread pool, not a second spinning one", "[gemm]") {
+  CHECK(blas_thread_model() != "pthreads");
+}
