@@ -232,7 +232,7 @@ std::string serialize_packed(const PackedModel& m) {
   for (const PackedLayer& l : m.layers) {
     w.put(uint8_t(is_ternary(l.w_ih)));
     w.put(uint8_t(is_ternary(l.w_hh)));
-    w.put(uint16_t(l.btq));
+    w.put(uint16_t(l.btq | l.ternary_unit << 8));  // placements fit in a byte (7 at most)
     w.put(l.sigmoid_slope);
     w.put(l.tanh_slope);
   }
@@ -299,7 +299,8 @@ PackedModel parse_packed(std::string_view bytes, const std::string& source) {
              ", " + std::to_string(hh) + ", expected 0 (float32) or 1 (ternary)");
     ternary.emplace_back(ih == 1, hh == 1);
     PackedLayer layer;
-    layer.btq = r.get<uint16_t>("activation placements");
+    const auto placements = r.get<uint16_t>("activation placements");
+    layer.btq = placements & 0xffu, layer.ternary_unit = placements >> 8;
     layer.sigmoid_slope = r.get<float>("sigmoid slope");
     layer.tanh_slope = r.get<float>("tanh slope");
     m.layers.push_back(std::move(layer));

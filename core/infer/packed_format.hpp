@@ -22,7 +22,7 @@ struct FormatError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr uint32_t kPackedFormatVersion = 1;
+inline constexpr uint32_t kPackedFormatVersion = 2;
 
 // The file's bytes. Throws std::invalid_argument when the model is inconsistent (validate()).
 std::string serialize_packed(const PackedModel& model);

@@ -64,6 +64,11 @@ const char* cell_name(Cell cell) {
   return cell == Cell::kLstm ? "lstm" : "gru";
 }
 
+uint32_t sigmoid_placements(Cell cell) {
+  return cell == Cell::kLstm ? (1u << kLstmI) | (1u << kLstmF) | (1u << kLstmO)
+                             : (1u << kGruR) | (1u << kGruZ);
+}
+
 int rows_of(const WeightMatrix& w) {
   return std::visit([](const auto& m) { return m.rows; }, w);
 }
@@ -80,9 +85,8 @@ std::size_t bytes_of(const WeightMatrix& w) {
 
 bool PackedModel::hidden_ternary(int layer) const {
   const PackedLayer& l = layers.at(std::size_t(layer));
-  if (cell == Cell::kLstm)
-    return l.quantized(kLstmH) || (l.quantized(kLstmO) && l.quantized(kLstmC));
-  return l.quantized(kGruH) || (l.quantized(kGruZ) && l.quantized(kGruN));
+  if (cell == Cell::kLstm) return l.quantized(kLstmH) || (l.binary(kLstmO) && l.quantized(kLstmC));
+  return l.quantized(kGruH) || (l.binary(kGruZ) && l.quantized(kGruN));
 }
 
 std::string PackedModel::metadata_value(const std::string& key) const {
@@ -117,6 +121,10 @@ void PackedModel::validate() const {
     if (layer.btq >> placements)
       throw std::invalid_argument(name + " marks activation placements a " + cell_name(cell) +
                                   " does not have");
+    if (layer.ternary_unit & ~(layer.btq & sigmoid_placements(cell)))
+      throw std::invalid_argument(name +
+                                  " gives {0, 1/2, 1} levels to a placement that is not a "
+                                  "BTQ sigmoid output");
     for (float slope : {layer.sigmoid_slope, layer.tanh_slope})
       if (!std::isfinite(slope) || slope <= 0.0f)
         throw std::invalid_argument(name + " has sloping factor " + std::to_string(slope) +

@@ -2,7 +2,8 @@
 // A trained language model as the inference library runs it: embedding -> N x (LSTM | GRU) ->
 // linear decoder -> log-softmax, with each recurrent weight matrix either ternary (TTQ, two bit
 // planes and a scale) or full precision, and each activation placement either full precision
-// or BTQ rounded to its nearest level (the trainer's deterministic evaluation). The equations are
+// or BTQ rounded to its nearest level (the trainer's deterministic evaluation; a sigmoid output
+// to {0, 1}, or to {0, 1/2, 1} where trained with unit_levels: ternary). The equations are
 // the training code's (core/nn/lstm.hpp, core/nn/gru.hpp); docs/packed-format.md has the file.
 //
 // Plain data: hitnet-export fills one from a run, packed_format.hpp writes and reads it, a
@@ -26,7 +27,8 @@ enum LstmPlacement { kLstmI, kLstmF, kLstmO, kLstmG, kLstmC, kLstmCell, kLstmH, 
 enum GruPlacement { kGruR, kGruZ, kGruN, kGruH, kGruPlacements };
 // "i f o g c cell h" (LSTM: gates, tanh of the cell, the cell state, the output) or "r z n h".
 const std::vector<std::string>& placement_names(Cell cell);
-const char* cell_name(Cell cell);  // "lstm" | "gru"
+const char* cell_name(Cell cell);        // "lstm" | "gru"
+uint32_t sigmoid_placements(Cell cell);  // bit k set: placement k is a sigmoid output
 
 struct FloatMatrix {
   int rows = 0, cols = 0;
@@ -49,9 +51,13 @@ struct PackedLayer {
   std::vector<float> bias_ih;  // LSTM: its one bias (4H); GRU: b_ih (3H)
   std::vector<float> bias_hh;  // GRU: b_hh (3H); empty for LSTM
   uint32_t btq = 0;            // bit k set: placement k is BTQ, rounded to its nearest level
+  uint32_t ternary_unit = 0;   // bit k set: BTQ sigmoid placement k has levels {0, 1/2, 1}
   float sigmoid_slope = 1.0f;  // λσ in σ(x / λσ)
   float tanh_slope = 1.0f;     // λtanh in tanh(x / λtanh)
   bool quantized(int placement) const { return (btq >> placement) & 1u; }
+  bool half_levels(int placement) const { return (ternary_unit >> placement) & 1u; }
+  // A BTQ sigmoid output in {0, 1}: what keeps products with it in {-1, 0, 1}.
+  bool binary(int placement) const { return quantized(placement) && !half_levels(placement); }
   bool operator==(const PackedLayer&) const = default;
 };
 
@@ -70,8 +76,9 @@ struct PackedModel {
   const FloatMatrix& decoder() const { return tied ? embedding_table : decoder_weight; }
   // Whether layer l's output is exactly -1, 0 or +1 at every step from the zero state, so that
   // products with it are ternary x ternary. LSTM: h = Qh(o ⊙ Qc(tanh c)) is ternary when h is
-  // BTQ, or when both o and tanh(c) are. GRU: h = Qh((1 - z) ⊙ n + z ⊙ h_prev) is ternary when
-  // h is BTQ, or when z ∈ {0, 1} and n ∈ {-1, 0, 1} (then by induction from h = 0).
+  // BTQ, or when o ∈ {0, 1} and tanh(c) is BTQ. GRU: h = Qh((1 - z) ⊙ n + z ⊙ h_prev) is ternary
+  // when h is BTQ, or when z ∈ {0, 1} and n ∈ {-1, 0, 1} (then by induction from h = 0). A gate
+  // with levels {0, 1/2, 1} makes halves, so only a BTQ h is ternary then.
   bool hidden_ternary(int layer) const;
   bool input_ternary(int layer) const { return layer > 0 && hidden_ternary(layer - 1); }
   // The value of a metadata key, or "" when absent.

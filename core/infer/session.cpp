@@ -28,13 +28,30 @@ Eigen::MatrixXf expand(const WeightMatrix& w) {
   return m;
 }
 
-// BTQ at evaluation in deterministic mode, as core/quant/btq.cpp computes it: the nearest level
-// of {0, 1} (sigmoid outputs) or {-1, 0, 1}, for rows [row, row + n) of every column.
-void round_to_levels(Eigen::MatrixXf& m, Eigen::Index row, Eigen::Index n, bool unit) {
-  const float lo = unit ? 0.0f : -1.0f, hi = 1.0f;
+enum class Levels { kSigned, kUnit, kUnitHalves };  // {-1, 0, 1}, {0, 1}, {0, 1/2, 1}
+
+// A sigmoid placement's levels as the file records them.
+Levels unit_levels(const PackedLayer& layer, int placement) {
+  return layer.half_levels(placement) ? Levels::kUnitHalves : Levels::kUnit;
+}
+
+// BTQ at evaluation in deterministic mode, as core/quant/btq.cpp computes it, for rows
+// [row, row + n) of every column: the nearest level of {-1, 0, 1} or {0, 1}; {0, 1/2, 1} as
+// (round(clamp(2x - 1, -1, 1)) + 1) / 2, the same float operations in the same order.
+void round_to_levels(Eigen::MatrixXf& m, Eigen::Index row, Eigen::Index n, Levels levels) {
   for (Eigen::Index b = 0; b < m.cols(); ++b) {
     float* v = m.col(b).data() + row;
-    for (Eigen::Index k = 0; k < n; ++k) v[k] = std::round(std::clamp(v[k], lo, hi));
+    for (Eigen::Index k = 0; k < n; ++k) switch (levels) {
+        case Levels::kSigned:
+          v[k] = std::round(std::clamp(v[k], -1.0f, 1.0f));
+          break;
+        case Levels::kUnit:
+          v[k] = std::round(std::clamp(v[k], 0.0f, 1.0f));
+          break;
+        case Levels::kUnitHalves:
+          v[k] = 0.5f * std::round(std::clamp(2.0f * v[k] - 1.0f, -1.0f, 1.0f)) + 0.5f;
+          break;
+      }
   }
 }
 
@@ -136,17 +153,18 @@ void Session::lstm_step(std::size_t l, const Matrix& x, const TernaryPlanes* pla
   a.topRows(3 * H) = ((-inv_sigmoid_slope * a.topRows(3 * H)).exp() + 1.0f).inverse();
   a.bottomRows(H) = (inv_tanh_slope * a.bottomRows(H)).tanh();
   for (int g : {kLstmI, kLstmF, kLstmO, kLstmG})
-    if (layer.quantized(g)) round_to_levels(gates_, g * H, H, g != kLstmG);
+    if (layer.quantized(g))
+      round_to_levels(gates_, g * H, H, g == kLstmG ? Levels::kSigned : unit_levels(layer, g));
   const auto i = a.middleRows(kLstmI * H, H), f = a.middleRows(kLstmF * H, H),
              o = a.middleRows(kLstmO * H, H), g = a.middleRows(kLstmG * H, H);
 
   // c = Qcell(f ⊙ c + i ⊙ g); h = Qh(o ⊙ Qc(tanh(c / λtanh))).
   state.c = (f * state.c.array() + i * g).matrix();
-  if (layer.quantized(kLstmCell)) round_to_levels(state.c, 0, H, false);
+  if (layer.quantized(kLstmCell)) round_to_levels(state.c, 0, H, Levels::kSigned);
   recurrent_ = (inv_tanh_slope * state.c.array()).tanh().matrix();
-  if (layer.quantized(kLstmC)) round_to_levels(recurrent_, 0, H, false);
+  if (layer.quantized(kLstmC)) round_to_levels(recurrent_, 0, H, Levels::kSigned);
   state.h = (o * recurrent_.array()).matrix();
-  if (layer.quantized(kLstmH)) round_to_levels(state.h, 0, H, false);
+  if (layer.quantized(kLstmH)) round_to_levels(state.h, 0, H, Levels::kSigned);
 }
 
 void Session::gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* planes) {
@@ -165,15 +183,15 @@ void Session::gru_step(std::size_t l, const Matrix& x, const TernaryPlanes* plan
   a.topRows(2 * H) += recurrent_.array().topRows(2 * H);
   a.topRows(2 * H) = ((-inv_sigmoid_slope * a.topRows(2 * H)).exp() + 1.0f).inverse();
   for (int g : {kGruR, kGruZ})
-    if (layer.quantized(g)) round_to_levels(gates_, g * H, H, true);
+    if (layer.quantized(g)) round_to_levels(gates_, g * H, H, unit_levels(layer, g));
   a.bottomRows(H) += a.middleRows(kGruR * H, H) * recurrent_.array().bottomRows(H);
   a.bottomRows(H) = (inv_tanh_slope * a.bottomRows(H)).tanh();
-  if (layer.quantized(kGruN)) round_to_levels(gates_, kGruN * H, H, false);
+  if (layer.quantized(kGruN)) round_to_levels(gates_, kGruN * H, H, Levels::kSigned);
 
   // h = Qh((1 - z) ⊙ n + z ⊙ h).
   const auto z = a.middleRows(kGruZ * H, H), n = a.middleRows(kGruN * H, H);
   state.h = ((1.0f - z) * n + z * state.h.array()).matrix();
-  if (layer.quantized(kGruH)) round_to_levels(state.h, 0, H, false);
+  if (layer.quantized(kGruH)) round_to_levels(state.h, 0, H, Levels::kSigned);
 }
 
 void Session::advance(std::span<const int32_t> tokens) {

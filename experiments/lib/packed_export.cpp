@@ -29,19 +29,17 @@ void check_weight(const PlacedSpec& p) {
 
 // BTQ activations are packed as the trainer's deterministic evaluation rounds them (whatever
 // the configured `eval` mode: the trainer reports that evaluation for every such model, as
-// test_ppl_by_mode.deterministic). Sigmoid outputs must be binary: {0, 1/2, 1} gates
-// (unit_levels: ternary) would need half-gates and non-ternary states the format does not have.
-void check_activation(const PlacedSpec& p, const GateSpec& gate) {
+// test_ppl_by_mode.deterministic), sigmoid outputs with their levels ({0, 1} or {0, 1/2, 1}).
+void check_activation(const PlacedSpec& p) {
   if (p.spec.method != "fp" && p.spec.method != "btq")
     refuse(p.key, "method '" + p.spec.method +
                       "' cannot be packed: the packed format holds BTQ (btq) or "
                       "full-precision (fp) activations");
-  if (p.spec.method == "btq" && gate.domain == Domain::kUnit &&
-      resolve(p.spec).text("unit_levels") != "binary")
-    refuse(p.key + ".unit_levels",
-           "'" + resolve(p.spec).text("unit_levels") + "' cannot be packed (gate " + gate.name +
-               "): the packed format runs binary {0, 1} sigmoid gates only, so that h stays in "
-               "{-1, 0, 1} and W_hh h is a popcount (set unit_levels: binary)");
+}
+
+bool half_levels(const PlacedSpec& p, const GateSpec& gate) {
+  return p.spec.method == "btq" && gate.domain == Domain::kUnit &&
+         resolve(p.spec).text("unit_levels") == "ternary";
 }
 
 infer::Cell cell_of(const Config& cfg) {
@@ -138,7 +136,7 @@ void check_packable(const Config& cfg) {
     check_weight(input_weight_spec(q, l));
     check_weight(recurrent_weight_spec(q, l));
   }
-  for (const GateSpec& gate : gates_of(cfg)) check_activation(gate_spec(q, gate), gate);
+  for (const GateSpec& gate : gates_of(cfg)) check_activation(gate_spec(q, gate));
 }
 
 infer::PackedModel pack_model(const Config& cfg, const LanguageModel& model,
@@ -164,8 +162,11 @@ infer::PackedModel pack_model(const Config& cfg, const LanguageModel& model,
       layer.bias_ih = bias(q.bias_quant, params[name + ".b_ih"]);
       layer.bias_hh = bias(q.bias_quant, params[name + ".b_hh"]);
     }
-    for (std::size_t k = 0; k < gates.size(); ++k)
-      if (gate_spec(q, gates[k]).spec.method == "btq") layer.btq |= 1u << k;
+    for (std::size_t k = 0; k < gates.size(); ++k) {
+      const PlacedSpec p = gate_spec(q, gates[k]);
+      if (p.spec.method == "btq") layer.btq |= 1u << k;
+      if (half_levels(p, gates[k])) layer.ternary_unit |= 1u << k;
+    }
     layer.sigmoid_slope = float(q.sigmoid_slope.value_or(q.sloping_factor));
     layer.tanh_slope = float(q.tanh_slope.value_or(q.sloping_factor));
     m.layers.push_back(std::move(layer));

@@ -33,7 +33,8 @@ void describe(const infer::PackedModel& m, std::size_t file_bytes) {
     const auto& layer = m.layers[l];
     std::string rounded;
     for (std::size_t k = 0; k < names.size(); ++k)
-      if (layer.quantized(int(k))) rounded += " " + names[k];
+      if (layer.quantized(int(k)))
+        rounded += " " + names[k] + (layer.half_levels(int(k)) ? "{0,1/2,1}" : "");
     std::printf(
         "layer %zu: W_ih %s, W_hh %s, BTQ (deterministic):%s, slopes %g (sigmoid) %g "
         "(tanh), hidden state %s\n",

@@ -3,7 +3,7 @@
 # gates evaluate deterministically (so the trainer's own test and valid perplexities are the
 # deterministic ones), exported to a packed file and evaluated by the inference library with
 # every kernel choice: the same perplexities. Then the errors: a truncated, corrupt, foreign or
-# missing model file (exit 1), a scheme the format cannot run ({0, 1/2, 1} gates: exit 2, naming the key).
+# missing model file (exit 1), a scheme the format cannot run (a TTQ-scaled h: exit 2, naming the key).
 # usage: packed.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -uo pipefail
 source "$(dirname "$0")/harness.sh"
@@ -77,14 +77,14 @@ check "a bad --split exits 2 (got $rc)" [ $rc -eq 2 ]
 "$bin/hitnet-export" "$work/no_run" > /dev/null 2> "$work/norun.err"; rc=$?
 check "export of a missing run exits 1 (got $rc)" [ $rc -eq 1 ]
 check "export of a missing run names config.yaml" grep -q "no_run/config.yaml: no such file" "$work/norun.err"
-cp -r "$run" "$work/half_gates"
+cp -r "$run" "$work/scaled_h"
 /usr/bin/python3 -c "
 import sys, yaml
 cfg = yaml.safe_load(open(sys.argv[1]))
-cfg['quant']['sigmoid_quant']['unit_levels'] = 'ternary'
-yaml.safe_dump(cfg, open(sys.argv[1], 'w'))" "$work/half_gates/config.yaml"
-"$bin/hitnet-export" "$work/half_gates" > /dev/null 2> "$work/half_gates.err"; rc=$?
-check "export of {0, 1/2, 1} gates exits 2 (got $rc)" [ $rc -eq 2 ]
-check "the refusal names the key" grep -q "quant.sigmoid_quant.unit_levels: 'ternary' cannot be packed" "$work/half_gates.err"
+cfg['quant']['hidden_quant'] = {'method': 'ttq'}
+yaml.safe_dump(cfg, open(sys.argv[1], 'w'))" "$work/scaled_h/config.yaml"
+"$bin/hitnet-export" "$work/scaled_h" > /dev/null 2> "$work/scaled_h.err"; rc=$?
+check "export of a TTQ-scaled h exits 2 (got $rc)" [ $rc -eq 2 ]
+check "the refusal names the key" grep -q "quant.hidden_quant: method 'ttq' cannot be packed" "$work/scaled_h.err"
 
 report "packed e2e"

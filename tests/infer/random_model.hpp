@@ -14,7 +14,8 @@ struct Scheme {
   int vocab = 23, embedding = 16, hidden = 16;
   bool tied = false;
   bool ternary_ih = true, ternary_hh = true;
-  uint32_t btq = 0;  // placements rounded (bit k = placement k)
+  uint32_t btq = 0;           // placements rounded (bit k = placement k)
+  uint32_t ternary_unit = 0;  // of those, sigmoid outputs with levels {0, 1/2, 1}
   float sigmoid_slope = 0.5f, tanh_slope = 0.5f;
 };
 
@@ -57,6 +58,7 @@ inline PackedModel random_model(const Scheme& s, uint64_t seed) {
     layer.bias_ih = random_floats(std::size_t(rows), 0.3f, rng);
     if (s.cell == Cell::kGru) layer.bias_hh = random_floats(std::size_t(rows), 0.3f, rng);
     layer.btq = s.btq;
+    layer.ternary_unit = s.ternary_unit;
     layer.sigmoid_slope = s.sigmoid_slope, layer.tanh_slope = s.tanh_slope;
     m.layers.push_back(std::move(layer));
   }

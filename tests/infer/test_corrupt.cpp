@@ -117,8 +117,14 @@ TEST_CASE("inconsistent fields are named", "[infer][corrupt]") {
   CHECK_THAT(parse_error(with_field<uint8_t>(bytes, 44, 0)),
              Catch::Contains("the layer header says float32"));
   CHECK_THAT(parse_error(with_field<uint8_t>(bytes, 44, 5)), Catch::Contains("weight kinds"));
-  CHECK_THAT(parse_error(with_field<uint16_t>(bytes, 46, 0x100)),
+  // Placements: the low byte rounds (7 for an LSTM), the high byte gives sigmoids {0, 1/2, 1}.
+  CHECK_THAT(parse_error(with_field<uint16_t>(bytes, 46, 0x80)),
              Catch::Contains("placements a lstm does not have"));
+  CHECK_THAT(parse_error(with_field<uint16_t>(bytes, 46, 0x100)),  // i not BTQ
+             Catch::Contains("not a BTQ sigmoid output"));
+  CHECK_THAT(parse_error(with_field<uint16_t>(bytes, 46, 0x7f | 1 << (8 + kLstmG))),  // tanh
+             Catch::Contains("not a BTQ sigmoid output"));
+  CHECK(parse_error(with_field<uint16_t>(bytes, 46, 0x7f | 0x700)).empty());  // i f o halves
   CHECK_THAT(parse_error(with_field<float>(bytes, 48, -1.0f)), Catch::Contains("sloping factor"));
 }
 
@@ -149,9 +155,9 @@ TEST_CASE("foreign files and other versions are named for what they are", "[infe
              Catch::Contains("training checkpoint, export it with hitnet-export"));
   CHECK_THAT(parse_error("hello world\n"), Catch::Contains("not a hitnet packed model"));
   CHECK_THAT(parse_error(std::string(100, '\x7f')), Catch::Contains("not a hitnet packed model"));
-  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 2)),
-             Catch::Contains("version 2, this build reads version 1 (written by a newer"));
-  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 0)), Catch::Contains("re-export"));
+  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 3)),
+             Catch::Contains("version 3, this build reads version 2 (written by a newer"));
+  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 1)), Catch::Contains("re-export"));
   CHECK_THAT(parse_error(with_field<uint64_t>(bytes, 16, 5)), Catch::Contains("unexpected bytes"));
 
   namespace fs = std::filesystem;

@@ -77,6 +77,8 @@ TEST_CASE("a model round-trips through the file format exactly", "[infer][packin
   g.cell = Cell::kGru, g.btq = all_placements(Cell::kGru), g.layers = 3, g.ternary_hh = false;
   g.sigmoid_slope = 0.25f, g.tanh_slope = 2.0f;
   schemes.push_back(g);
+  g.ternary_unit = (1u << kGruR) | (1u << kGruZ);  // gates {0, 1/2, 1}
+  schemes.push_back(g);
   for (std::size_t k = 0; k < schemes.size(); ++k) {
     INFO("scheme " << k);
     const PackedModel m = random_model(schemes[k], 100 + k);

@@ -92,6 +92,14 @@ TEST_CASE("export -> eval equals the trainer's deterministic evaluation", "[infe
        {"quant.cell_state_quant={method: btq, eval: deterministic}",
         "quant.sigmoid_quant={method: btq, eval: deterministic}",
         "quant.tanh_quant={method: btq, eval: deterministic}"}},
+      // Gates {0, 1/2, 1} (the search's placement): h is ternary only through its own BTQ, and
+      // layer 1 then multiplies ternary inputs; without it h has halves and W_hh h runs on floats.
+      {"lstm_2layers_half_gates_h_btq",
+       {"model.layers=2", "quant.sigmoid_quant={method: btq, unit_levels: ternary}",
+        "quant.hidden_quant={method: btq, eval: deterministic}"}},
+      {"lstm_half_output_gate", {"quant.gates.o={method: btq, unit_levels: ternary}"}},
+      {"gru_half_gates",
+       {"model.cell=gru", "quant.sigmoid_quant={method: btq, unit_levels: ternary}"}},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -172,10 +180,6 @@ TEST_CASE("schemes the packed format cannot run are refused by config key", "[in
       {"quant.embedding_quant=ttq", "quant.embedding_quant: method 'ttq' cannot be packed"},
       {"quant.decoder_weight_quant=ttq", "quant.decoder_weight_quant: method 'ttq'"},
       {"quant.bias_quant=uniform", "quant.bias_quant: method 'uniform'"},
-      {"quant.sigmoid_quant={method: btq, unit_levels: ternary}",
-       "quant.sigmoid_quant.unit_levels: 'ternary' cannot be packed (gate i)"},
-      {"quant.gates.o={method: btq, unit_levels: ternary}",
-       "quant.gates.o.unit_levels: 'ternary' cannot be packed (gate o)"},
       {"quant.gates.o=uniform", "quant.gates.o: method 'uniform'"},
       {"quant.hidden_quant=ttq", "quant.hidden_quant: method 'ttq'"},
   };
@@ -183,12 +187,14 @@ TEST_CASE("schemes the packed format cannot run are refused by config key", "[in
     INFO(override_);
     CHECK_THROWS_WITH(check_packable(tiny_hitnet({override_})), Catch::Contains(message));
   }
-  // The packed model is the deterministic one whatever the configured evaluation mode, and
-  // unit_levels only concerns sigmoid outputs.
+  // The packed model is the deterministic one whatever the configured evaluation mode; sigmoid
+  // outputs with either unit_levels are packed (and the option is ignored elsewhere).
   CHECK_NOTHROW(check_packable(
       tiny_hitnet({"quant.sigmoid_quant={method: btq, eval: sample, train: deterministic}"})));
   CHECK_NOTHROW(
       check_packable(tiny_hitnet({"quant.tanh_quant={method: btq, unit_levels: ternary}"})));
+  CHECK_NOTHROW(
+      check_packable(tiny_hitnet({"quant.sigmoid_quant={method: btq, unit_levels: ternary}"})));
   // A GRU has no cell-state placement: its setting does not matter.
   CHECK_NOTHROW(check_packable(tiny_hitnet({"model.cell=gru", "quant.cell_state_quant=uniform"})));
   CHECK_THROWS_WITH(export_run(std::string(HITNET_BINARY_DIR) + "/test-runs/no_such_run"),
