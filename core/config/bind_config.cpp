@@ -5,6 +5,7 @@
 
 #include "core/config/schema.hpp"
 #include "core/nn/recurrent_layer.hpp"
+#include "core/util/sha256.hpp"
 
 namespace hitnet {
 namespace {
@@ -137,8 +138,7 @@ void bind_config(Schema& s, Config& c) {
     const std::string& h = c.init.sha256;
     if (h.empty()) return std::string();
     if (c.init.from.empty()) return std::string("pins init.from's checkpoint: set init.from too");
-    const bool hex = h.size() == 64 && h.find_first_not_of("0123456789abcdef") == std::string::npos;
-    return hex ? std::string() : "must be 64 lowercase hex digits, got '" + h + "'";
+    return is_sha256_hex(h) ? std::string() : "must be 64 lowercase hex digits, got '" + h + "'";
   });
 
   TrainConfig& t = c.train;

@@ -24,7 +24,7 @@ std::optional<std::string> listed_sha256(const fs::path& sums_path, const std::s
     // "HEX  NAME" (text mode) or "HEX *NAME" (binary mode); 64 hex digits.
     const bool well_formed = line.size() > 66 && line[64] == ' ' &&
                              (line[65] == ' ' || line[65] == '*') &&
-                             line.find_first_not_of("0123456789abcdefABCDEF") == 64;
+                             is_sha256_hex(std::string_view(line).substr(0, 64), true);
     if (!well_formed)
       throw DataError(sums_path.string() + ":" + std::to_string(line_no) +
                       ": expected '<64 hex digits>  <file name>' as sha256sum writes it");

@@ -15,6 +15,12 @@ Sha256Digest sha256(std::string_view bytes) {
   return digest;
 }
 
+bool is_sha256_hex(std::string_view text, bool any_case) {
+  return text.size() == 64 &&
+         text.find_first_not_of(any_case ? "0123456789abcdefABCDEF" : "0123456789abcdef") ==
+             std::string_view::npos;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
   std::string hex;

@@ -169,6 +169,13 @@ TEST_CASE("a checksum mismatch names the file and both hashes", "[data]") {
   CHECK_THAT(load_error(cfg), Catch::Contains("SHA256SUMS:1"));
   // sha256 itself, against the FIPS 180-2 test vector.
   CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // What counts as a written SHA-256: 64 hex digits, upper case only where sha256sum allows it.
+  const std::string upper = "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD";
+  CHECK(is_sha256_hex(sha256_hex("abc")));
+  CHECK_FALSE(is_sha256_hex(upper));
+  CHECK(is_sha256_hex(upper, true));
+  CHECK_FALSE(is_sha256_hex(sha256_hex("abc").substr(1)));
+  CHECK_FALSE(is_sha256_hex(std::string(63, 'a') + "g", true));
 }
 
 TEST_CASE("missing, empty, unreadable and corrupt files are errors naming the file", "[data]") {
