@@ -53,6 +53,9 @@ std::string read(const YAML::Node& n, bool& out) {
   return read_scalar(n, out, "true or false");
 }
 std::string read(const YAML::Node& n, std::string& out) {
+  // YAML reads `key=` (and `key:` with no value) as null, not as an empty string.
+  if (n.IsDefined() && n.IsNull())
+    return "expected a string, found nothing (an empty string is '')";
   return read_scalar(n, out, "a string");
 }
 std::string read(const YAML::Node& n, double& out) {

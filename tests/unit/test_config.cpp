@@ -130,6 +130,11 @@ TEST_CASE("wrong YAML types name file, line and key", "[config]") {
              Catch::Contains("override 'model.hidden=abc': model.hidden: expected an integer"));
   CHECK_THAT(error_of("model: [1,\n"), Catch::Contains("test.yaml:2: invalid YAML"));
   CHECK_THAT(error_of("train: {lr: .nan}\n"), Catch::Contains("expected a finite number"));
+  // `key=` is YAML's null, not an empty string: the message says how to write one.
+  CHECK_THAT(
+      error_of("", {"init.sha256="}),
+      Catch::Contains("init.sha256: expected a string, found nothing (an empty string is '')"));
+  CHECK(error_of("", {"init.sha256=''"}) == "(no error)");
 }
 
 TEST_CASE("out-of-range values and bad choices are errors at the line that set them", "[config]") {
