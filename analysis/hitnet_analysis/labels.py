@@ -184,7 +184,21 @@ def describe_quant(config: dict) -> str:
         text += " (gates {0,½,1})"
     extras = [f"{method_name(spec)} {short}" for key, short in OTHER_PLACEMENTS.items()
               if not _is_fp(spec := placement(config, f"quant.{key}"))]
+    if five_level_hidden(config):
+        extras.append("h_t five-level")
     return " + ".join([text, *extras])
+
+
+def five_level_hidden(config: dict) -> bool:
+    """An LSTM whose h_t = o ⊙ Q(tanh c_t) has no quantizer of its own but is the product of a
+    {0, ½, 1} output gate and a ternary tanh(c_t): h_t then takes the five values
+    {-1, -½, 0, ½, 1}, which a label must not leave looking like full precision."""
+    if cell_of(config) != "lstm" or not _is_fp(placement(config, "quant.hidden_quant")):
+        return False
+    gates = gate_specs(config)
+    o, c = gates["o"], gates["c"]
+    return (not _is_fp(o) and o.get("unit_levels") == "ternary"
+            and not _is_fp(c) and c["method"] in ("btq", "ttq", "binary"))
 
 
 def scheme_rank(config: dict) -> int:

@@ -31,6 +31,14 @@ def test_schemes_in_words():
     assert describe_quant(flat(**{"quant.recurrent_weight_quant": {"method": "ttq"}})) == "TTQ W_hh"
     # A GRU's gates are r, z, n.
     assert describe_quant(flat(**{**HITNET, "model.cell": "gru"})) == "HitNet"
+    # Half gates: an LSTM's h_t without a quantizer of its own has five levels, and says so.
+    half = {**HITNET, "quant.sigmoid_quant.unit_levels": "ternary"}
+    assert describe_quant(flat(**half)) == "HitNet (gates {0,½,1}) + h_t five-level"
+    assert describe_quant(flat(**{**half, "quant.hidden_quant.method": "btq"})) == \
+        "HitNet (gates {0,½,1}) + BTQ h_t"
+    assert describe_quant(flat(**{**half, "quant.gates.c": {"method": "fp"}})) == \
+        "TTQ weights + BTQ activations (c: FP) (gates {0,½,1})"
+    assert describe_quant(flat(**{**half, "model.cell": "gru"})) == "HitNet (gates {0,½,1})"
 
 
 def test_scheme_rank_orders_fp_weights_activations_both_hitnet():
