@@ -39,19 +39,21 @@ Levels unit_levels(const PackedLayer& layer, int placement) {
 // [row, row + n) of every column: the nearest level of {-1, 0, 1} or {0, 1}; {0, 1/2, 1} as
 // (round(clamp(2x - 1, -1, 1)) + 1) / 2, the same float operations in the same order.
 void round_to_levels(Eigen::MatrixXf& m, Eigen::Index row, Eigen::Index n, Levels levels) {
-  for (Eigen::Index b = 0; b < m.cols(); ++b) {
-    float* v = m.col(b).data() + row;
-    for (Eigen::Index k = 0; k < n; ++k) switch (levels) {
-        case Levels::kSigned:
-          v[k] = std::round(std::clamp(v[k], -1.0f, 1.0f));
-          break;
-        case Levels::kUnit:
-          v[k] = std::round(std::clamp(v[k], 0.0f, 1.0f));
-          break;
-        case Levels::kUnitHalves:
-          v[k] = 0.5f * std::round(std::clamp(2.0f * v[k] - 1.0f, -1.0f, 1.0f)) + 0.5f;
-          break;
-      }
+  auto each = [&](auto round) {  // the level choice made once, not per element
+    for (Eigen::Index b = 0; b < m.cols(); ++b) {
+      float* v = m.col(b).data() + row;
+      for (Eigen::Index k = 0; k < n; ++k) v[k] = round(v[k]);
+    }
+  };
+  switch (levels) {
+    case Levels::kSigned:
+      return each([](float x) { return std::round(std::clamp(x, -1.0f, 1.0f)); });
+    case Levels::kUnit:
+      return each([](float x) { return std::round(std::clamp(x, 0.0f, 1.0f)); });
+    case Levels::kUnitHalves:
+      return each([](float x) {
+        return 0.5f * std::round(std::clamp(2.0f * x - 1.0f, -1.0f, 1.0f)) + 0.5f;
+      });
   }
 }
 
