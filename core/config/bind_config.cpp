@@ -128,8 +128,9 @@ void bind_config(Schema& s, Config& c) {
          "evaluation passes when a quantizer samples at evaluation (eval: sample)");
 
   s.bind("init.from", c.init.from, {},
-         "warm start: a run directory whose checkpoints/best.ckpt gives the initial parameters "
-         "(same model shape and vocabulary); '' = random in model.init_range");
+         "warm start: a finished run whose checkpoints/best.ckpt gives the initial parameters "
+         "(same model shape and vocabulary), or a sweep directory holding one run of this "
+         "model's shape; '' = random in model.init_range");
 
   s.bind("init.sha256", c.init.sha256, {},
          "the SHA-256 init.from's best checkpoint must have ('' = any): the points of a study "

@@ -185,6 +185,18 @@ ResultsFile ResultsFile::reopen(const std::string& path, int keep_epochs) {
   return ResultsFile(path);
 }
 
+RunInfo ResultsFile::read_info(const std::string& path) {
+  h5::QuietErrors quiet;
+  try {
+    h5::Handle file = h5::open_file(path, false);
+    auto attr = [&](const char* name) { return h5::read_string_attr(file, name); };
+    return {attr("config"),       attr("config_hash"), attr("version"),
+            attr("git_revision"), attr("started"),     attr("init_from")};
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot read the run's attributes from '" + path + "': " + e.what());
+  }
+}
+
 void ResultsFile::append_epoch(const EpochRow& row) {
   update_atomically(path_, "append epoch " + std::to_string(row.epoch), [&](hid_t file) {
     h5::Handle metrics = h5::open_group(file, "metrics");

@@ -61,6 +61,10 @@ class ResultsFile {
   // histograms of those epochs and any final metrics; status back to "running".
   static ResultsFile reopen(const std::string& path, int keep_epochs);
 
+  // The attributes a run recorded when it started (create's `info`). Throws std::runtime_error
+  // naming the file when it cannot be read.
+  static RunInfo read_info(const std::string& path);
+
   void append_epoch(const EpochRow& row);
   // -> /histograms/epoch_0003/<kind>/<tensor>/<stage>/{counts,edges}, stats as attributes of
   // the <stage> group. kind: "weights" (stage "full" | "quantized") or "activations" (stage

@@ -12,6 +12,7 @@
 
 #include "core/config/load.hpp"
 #include "core/io/atomic_file.hpp"
+#include "experiments/lib/exit_codes.hpp"
 #include "hitnet/version.hpp"
 
 namespace hitnet {
@@ -71,7 +72,7 @@ std::optional<nlohmann::json> finished_summary(const std::string& dir) {
   const nlohmann::json summary = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (!summary.is_object()) return std::nullopt;
   const auto status = summary.find("status");
-  if (status == summary.end() || *status != "finished") return std::nullopt;
+  if (status == summary.end() || *status != status::kFinished) return std::nullopt;
   return summary;
 }
 

@@ -154,12 +154,31 @@ class Run {
     save_latest(ckpt_dir_, w.checkpoint());
   }
   void restore(const Checkpoint& ck) {
-    if (ck.text("config_hash") != info_.config_hash)
+    if (ck.text("config_hash") != info_.config_hash && !written_by_older_hitnet(ck))
       throw std::runtime_error("checkpoint was written by a run with config hash " +
                                ck.text("config_hash") + ", this config hashes to " +
                                info_.config_hash);
     CheckpointReader r(ck);
     visit(r);
+  }
+  // A checkpoint of this very run written by an older hitnet: a key added since changes the hash
+  // (it enters every config with its default) but not the experiment. Accepted when the hash is
+  // the one the run recorded at its start and that recorded config, read by this hitnet, is the
+  // config resumed now; so a study continues across an upgrade instead of starting over.
+  bool written_by_older_hitnet(const Checkpoint& ck) {
+    const std::string theirs = ck.text("config_hash");
+    try {
+      const RunInfo recorded = ResultsFile::read_info(opt_.run_dir + "/results.h5");
+      if (recorded.config_hash != theirs ||
+          config_hash(parse_config(recorded.config_yaml, opt_.run_dir + "/results.h5")) !=
+              info_.config_hash)
+        return false;
+    } catch (const std::exception&) {
+      return false;  // nothing trustworthy recorded: the plain mismatch error says enough
+    }
+    progress_.line("resuming a checkpoint of an older hitnet (config hash " + theirs + ", now " +
+                   info_.config_hash + ": keys added since take their defaults)");
+    return true;
   }
 
   int batches_per_epoch() const {

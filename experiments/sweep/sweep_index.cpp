@@ -33,6 +33,14 @@ json load_json(const std::string& path) {
   return json::parse(in, nullptr, false);
 }
 
+// How much of a point's work a run directory holds: 0 done (finished or diverged), 1 live (a
+// process is on it: follow it), 2 a checkpoint to resume, 3 nothing to keep.
+int usefulness(const RunState& s) {
+  if (s.live) return 1;
+  if (s.next == NextStep::kNothing) return 0;
+  return s.next == NextStep::kResume ? 2 : 3;
+}
+
 }  // namespace
 
 std::string current_status(const PointRecord& r) {
@@ -74,18 +82,21 @@ SweepIndex plan_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poin
           index.varied_keys.end())
         index.varied_keys.push_back(kv.first);
 
-  // Finished runs anywhere under runs/, by hash.
-  std::map<std::string, std::string> finished_dir_of_hash;
+  // Runs anywhere under runs/, by the hash of their config.yaml as this hitnet reads it, not by
+  // the hash in their name: a key added to hitnet since they started takes its default when their
+  // config is read, so the experiment keeps its hash while the point's new name changes. Without
+  // this, upgrading hitnet mid-study would start every point again beside its finished or
+  // half-trained run (and a live one twice).
+  std::map<std::string, std::pair<int, std::string>> run_of_hash;  // hash -> (usefulness, dir)
   const fs::path runs = fs::path(index.directory) / "runs";
   if (fs::is_directory(runs))
     for (const auto& entry : fs::directory_iterator(runs)) {
-      const std::string name = entry.path().filename().string();
-      const auto underscore = name.rfind('_');
-      if (!entry.is_directory() || underscore == std::string::npos) continue;
-      const std::string hash = name.substr(underscore + 1);
-      const RunState s = inspect_run(entry.path().string(), hash);
-      if (s.next == NextStep::kNothing && !s.live)
-        finished_dir_of_hash[hash] = entry.path().string();
+      if (!entry.is_directory()) continue;
+      const std::string hash = inspect_run(entry.path().string(), "").hash;
+      if (hash.empty()) continue;
+      const int rank = usefulness(inspect_run(entry.path().string(), hash));
+      const auto [it, added] = run_of_hash.try_emplace(hash, rank, entry.path().string());
+      if (!added && rank < it->second.first) it->second = {rank, entry.path().string()};
     }
 
   // What an earlier session recorded.
@@ -100,11 +111,11 @@ SweepIndex plan_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poin
     r.point = p;
     r.dir = (runs / p.name).string();
     r.state = inspect_run(r.dir, p.hash);
-    if (r.state.next != NextStep::kNothing)
-      if (const auto it = finished_dir_of_hash.find(p.hash); it != finished_dir_of_hash.end()) {
-        r.dir = it->second;
-        r.state = inspect_run(r.dir, p.hash);
-      }
+    if (const auto it = run_of_hash.find(p.hash);
+        it != run_of_hash.end() && it->second.first < usefulness(r.state)) {
+      r.dir = it->second.second;
+      r.state = inspect_run(r.dir, p.hash);
+    }
     if (const auto it = earlier.find(p.hash); it != earlier.end()) {
       r.status = it->second.value("status", "");
       r.exit_code = it->second.value("exit_code", -1);

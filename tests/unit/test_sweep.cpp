@@ -388,6 +388,30 @@ TEST_CASE("damaged runs are reported and not counted as done", "[sweep]") {
   CHECK(to_markdown(t).find("101.123456789012") == std::string::npos);
 }
 
+TEST_CASE("a point's run is found by its config, whatever name an older hitnet gave it",
+          "[sweep]") {
+  // A hitnet that has since learnt a key names the same experiment with another hash; the run
+  // an older one made (config.yaml without the key) must still be resumed or counted as done.
+  const std::string dir = scratch("renamed");
+  const SweepSpec spec = tiny_spec({"seed=1,2,3"});
+  SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
+  fake_interrupted_run(index.points[0]);
+  fake_ended_run(index.points[1], "finished", 100.0);
+  const std::string old_names[] = {dir + "/runs/seed=1_0123456789ab",
+                                   dir + "/runs/seed=2_ba9876543210"};
+  fs::rename(index.points[0].dir, old_names[0]);
+  fs::rename(index.points[1].dir, old_names[1]);
+  // The new point directory exists but holds nothing to keep: the old run wins.
+  fs::create_directories(index.points[1].dir);
+  const SweepIndex again = plan_sweep(spec, resolve_points(spec), dir);
+  CHECK(again.points[0].dir == old_names[0]);
+  CHECK(again.points[0].state.next == NextStep::kResume);
+  CHECK(again.points[1].dir == old_names[1]);
+  CHECK(again.points[1].state.next == NextStep::kNothing);
+  CHECK(again.points[2].dir == index.points[2].dir);
+  CHECK(again.points[2].state.next == NextStep::kStart);
+}
+
 TEST_CASE("a run whose process is gone is settled by what its directory holds", "[sweep]") {
   const std::string dir = scratch("gone");
   const SweepSpec spec = tiny_spec({"seed=1,2"});

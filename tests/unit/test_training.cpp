@@ -101,6 +101,36 @@ TEST_CASE("a resumed run ends with the metrics of an uninterrupted one", "[train
   CHECK(summary(dir)["epochs"] == cfg.train.epochs);
 }
 
+TEST_CASE("a run resumes a checkpoint of its own written by an older hitnet", "[training]") {
+  // An older hitnet hashed the same config otherwise (a key added since enters every hash with
+  // its default): its checkpoint and results.h5 carry that hash, and the resume must go on.
+  const Config cfg = tiny({"train.epochs=2"});
+  const RunResult whole = run_in(fresh_dir("older_whole"), cfg);
+  const std::string dir = fresh_dir("older_parts");
+  REQUIRE(run_in(dir, cfg, 250).status == RunStatus::kInterrupted);
+  const std::string older = "0123456789ab";
+  for (const std::string name : {"latest.ckpt", "previous.ckpt", "best.ckpt"}) {
+    const std::string path = dir + "/checkpoints/" + name;
+    if (!fs::exists(path)) continue;
+    Checkpoint ck = Checkpoint::load(path);
+    ck.put("config_hash", older);
+    ck.save(path);
+  }
+  {
+    h5::QuietErrors quiet;
+    h5::Handle f = h5::open_file(dir + "/results.h5", true);
+    h5::write_attr(f, "config_hash", older);
+  }
+  const RunResult rest = run_in(dir, cfg, 0, true);
+  REQUIRE(rest.status == RunStatus::kFinished);
+  CHECK(rest.test_ppl == whole.test_ppl);
+  // Another config under the old hash is still refused: the recorded config must be this one.
+  const std::string other = fresh_dir("older_other");
+  REQUIRE(run_in(other, cfg, 250).status == RunStatus::kInterrupted);
+  CHECK_THROWS_WITH(run_in(other, tiny({"train.epochs=2", "train.lr=0.5"}), 0, true),
+                    Catch::Contains("checkpoint was written by a run with config hash"));
+}
+
 TEST_CASE("a new run refuses a directory that holds one", "[training]") {
   const Config cfg = tiny({"train.epochs=1", "train.max_batches=2"});
   const std::string dir = fresh_dir("refuse");
@@ -263,6 +293,43 @@ TEST_CASE("init.from starts from another run's best parameters", "[training]") {
   CHECK_THROWS_WITH(tiny({"init.sha256=" + sha}), Catch::Contains("set init.from too"));
   CHECK_THROWS_WITH(tiny({"init.from=" + source, "init.sha256=abc"}),
                     Catch::Contains("64 lowercase hex digits"));
+  // A source that has not finished would hand each point of a study other parameters: refused,
+  // unless its checkpoint is pinned.
+  const std::string unfinished = fresh_dir("warm_unfinished");
+  fs::copy(source, unfinished, fs::copy_options::recursive);
+  {
+    nlohmann::json s = summary(unfinished);
+    s["status"] = "interrupted";
+    std::ofstream(unfinished + "/summary.json") << s.dump();
+  }
+  CHECK_THROWS_WITH(run_in(fresh_dir("warm_from_unfinished"),
+                           tiny({"train.epochs=1", "init.from=" + unfinished})),
+                    Catch::Contains("the run has not finished"));
+  CHECK(run_in(fresh_dir("warm_from_unfinished_pinned"),
+               tiny({"train.epochs=1", "init.from=" + unfinished, "init.sha256=" + sha}))
+            .status == RunStatus::kFinished);
+  // A sweep directory: its one run of this model's shape.
+  const std::string sweep = fresh_dir("warm_sweep");
+  fs::create_directories(sweep + "/runs");
+  fs::copy(source, sweep + "/runs/a_0123456789ab", fs::copy_options::recursive);
+  const std::string gru = sweep + "/runs/b_ba9876543210";
+  fs::create_directories(gru);
+  std::ofstream(gru + "/config.yaml") << to_yaml(tiny({"model.cell=gru"}));
+  const std::string via_sweep = fresh_dir("warm_via_sweep");
+  run_in(via_sweep, tiny({"train.epochs=1", "init.from=" + sweep}));
+  {
+    h5::QuietErrors quiet;
+    CHECK_THAT(h5::read_string_attr(h5::open_file(via_sweep + "/results.h5", false), "init_from"),
+               Catch::StartsWith(sweep + "/runs/a_0123456789ab/checkpoints/best.ckpt"));
+  }
+  CHECK_THROWS_WITH(run_in(fresh_dir("warm_via_sweep_none"),
+                           tiny({"train.epochs=1", "model.hidden=16", "init.from=" + sweep})),
+                    Catch::Contains("no run of this sweep has the model's shape (lstm 1x16"));
+  fs::copy(source, sweep + "/runs/c_aaaaaaaaaaaa", fs::copy_options::recursive);
+  CHECK_THROWS_WITH(
+      run_in(fresh_dir("warm_via_sweep_two"), tiny({"train.epochs=1", "init.from=" + sweep})),
+      Catch::Contains("2 runs of this sweep have the model's shape") &&
+          Catch::Contains("c_aaaaaaaaaaaa"));
   // A committed run directory has no checkpoints: say so, not just "file not found".
   const std::string bare = fresh_dir("warm_bare");
   fs::create_directories(bare);
