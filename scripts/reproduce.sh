@@ -3,16 +3,17 @@
 # under results/paper/<sweep>/ (hitnet-sweep skips finished points and resumes unfinished ones,
 # so a study spans sittings: run the same command again), then its report
 # results/paper/<study>.md with figures in results/paper/figures/<study>/.
-#   scripts/reproduce.sh hybrid        FP and HitNet LSTM and GRU, 40 epochs (the headline table)
+#   scripts/reproduce.sh hybrid        FP LSTM and GRU (40 epochs), then HitNet LSTM and GRU
+#                                      fine-tuned from them (the headline table)
 #   scripts/reproduce.sh degradation   uniform-2 / TTQ / BTQ on weights only, activations only
 #   scripts/reproduce.sh sloping       HitNet's LSTM over the sloping factor λ
-#   scripts/reproduce.sh wikitext2     HitNet's LSTM and its FP twin on WikiText-2
-#   scripts/reproduce.sh search        the scheme search (configs/paper/search/round*.yaml); rounds
-#                                      3 and up start from the FP LSTM's best checkpoint, so the FP
-#                                      sweep of `hybrid` runs (or resumes) first. Checkpoints are not
-#                                      committed: on a fresh clone those rounds stop with "the run has
-#                                      no best checkpoint" until results/paper/fp is trained again
-#                                      (move the committed directory aside, then run this again).
+#   scripts/reproduce.sh wikitext2     an FP LSTM on WikiText-2, then HitNet's LSTM from it
+#   scripts/reproduce.sh search        the scheme search (configs/paper/search/round*.yaml)
+# Every HitNet study warm-starts from the full-precision twins in results/paper/fp (trained
+# first, once, by whichever study runs first). Checkpoints are not committed: on a fresh clone
+# the committed twins count as finished but have no best checkpoint, and the HitNet points stop
+# with "the run has no best checkpoint" until the twins are trained again (move
+# results/paper/fp aside, then run the study again).
 #   scripts/reproduce.sh report STUDY  only rewrite the report from what has run so far
 # Options (before the study): --quick runs the same sweeps shortened by the key=value lines of
 # configs/paper/quick/<study>.args (about an hour on 2 cores, the paper's orderings at low
@@ -41,34 +42,53 @@ report() {  # report STUDY SWEEP_DIR...: results/paper[/quick]/STUDY.md
   local command="scripts/reproduce.sh $($quick && echo '--quick ')$study"
   analysis/hitnet-report --study "$study" "$@" --out "$out" --command "$command"
 }
-shortened=()  # --quick: the study's fixed overrides
-sweep() {  # sweep CONFIG SWEEP_DIR
-  build/bin/hitnet-sweep "$1" "${shortened[@]}" --out "$2" --jobs "$jobs" --threads-per-run 1
+args_of() {  # --quick: a study's fixed overrides (configs/paper/quick/STUDY.args); else none
+  $quick && [ -f "$configs/quick/$1.args" ] && grep -v '^#' "$configs/quick/$1.args" | grep -v '^$'
+  true
+}
+sweep() {  # sweep CONFIG SWEEP_DIR [key=value ...]
+  local config=$1 dir=$2; shift 2
+  build/bin/hitnet-sweep "$config" "$@" --out "$dir" --jobs "$jobs" --threads-per-run 1
+}
+# The HitNet configs warm-start from their full-precision twin (init.from: results/paper/fp, a
+# sweep directory: each point finds the run of its shape). The twins train first, once for all
+# studies: at full length, or under --quick at the hybrid table's quick length, into $out/fp;
+# every HitNet sweep is pointed there, so quick studies start from quick twins.
+fp_twins() {
+  mapfile -t fp_args < <(args_of hybrid)
+  sweep "$configs/fp.yaml" "$out/fp" "${fp_args[@]}"
+}
+study_sweep() {  # study_sweep STUDY CONFIG SWEEP_DIR [key=value ...]: with the study's quick overrides
+  local study=$1; shift
+  mapfile -t shortened < <(args_of "$study")
+  sweep "$@" "${shortened[@]}"
 }
 dirs_of() {  # the sweep directories of a study
   case "$1" in
     hybrid) echo "$out/fp $out/hitnet" ;;
+    wikitext2) echo "$out/wikitext2_fp $out/wikitext2" ;;
     search) ls -d "$out"/search/round* 2> /dev/null | tr '\n' ' ' ;;
     *) echo "$out/$1" ;;
   esac
 }
 
-if $quick && [ -f "$configs/quick/$what.args" ]; then
-  mapfile -t shortened < <(grep -v '^#' "$configs/quick/$what.args" | grep -v '^$')
-fi
-
 case "$what" in
   hybrid)
-    sweep "$configs/fp.yaml" "$out/fp"
-    sweep "$configs/hitnet.yaml" "$out/hitnet"
+    fp_twins
+    study_sweep hybrid "$configs/hitnet.yaml" "$out/hitnet" "init.from=$out/fp"
     report hybrid $(dirs_of hybrid) ;;
-  degradation | sloping | wikitext2)
-    sweep "$configs/$what.yaml" "$out/$what"
+  degradation | sloping)
+    fp_twins
+    study_sweep "$what" "$configs/$what.yaml" "$out/$what" "init.from=$out/fp"
     report "$what" $(dirs_of "$what") ;;
-  search)
-    sweep "$configs/fp.yaml" "$out/fp"
+  wikitext2)  # its own twin: the PTB models have another vocabulary
+    study_sweep wikitext2 "$configs/wikitext2_fp.yaml" "$out/wikitext2_fp"
+    study_sweep wikitext2 "$configs/wikitext2.yaml" "$out/wikitext2" "init.from=$out/wikitext2_fp"
+    report wikitext2 $(dirs_of wikitext2) ;;
+  search)  # rounds 3 and up warm-start from the FP LSTM (pinned snapshot or its run)
+    fp_twins
     for round in "$configs"/search/round*.yaml; do
-      sweep "$round" "$out/search/$(basename "$round" .yaml)"
+      study_sweep search "$round" "$out/search/$(basename "$round" .yaml)"
     done
     report search $(dirs_of search) ;;
   report)

@@ -45,8 +45,9 @@ class Study:
 STUDIES = {
     "hybrid": Study(
         "Hybrid ternary LSTM and GRU against full precision",
-        "HitNet (TTQ weights, BTQ activations, sloping factor) on the LSTM and the GRU, each "
-        "beside its full-precision twin.",
+        "HitNet (TTQ weights, ternary activations, as configs/paper/ptb_lstm_hitnet.yaml "
+        "says) on the LSTM and the GRU, each fine-tuned from and shown beside its "
+        "full-precision twin.",
         ("paper", "learning_curves", "distributions")),
     "degradation": Study(
         "Degradation study: which quantizer suits weights, which activations",
