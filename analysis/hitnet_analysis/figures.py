@@ -36,7 +36,7 @@ GATE_NAMES = {"i": "input gate", "f": "forget gate", "o": "output gate", "g": "c
               "c": "cell: tanh(c)", "h": "hidden output", "r": "reset gate", "z": "update gate",
               "n": "candidate, tanh", "w_ih": "input weights", "w_hh": "recurrent weights"}
 GATE_ORDER = ("w_ih", "w_hh", "i", "f", "o", "g", "c", "r", "z", "n", "h")
-UNFINISHED = ("running", "interrupted", "pending")
+UNFINISHED = ("running", "interrupted", "stopped", "pending")
 DPI = 110
 
 

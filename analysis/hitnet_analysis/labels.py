@@ -305,6 +305,8 @@ def _token(key: str, effective: dict, config: dict) -> str:
         return "post-training (0 epochs)" if int(value) == 0 else f"{value} epochs"
     if key == "train.optimizer":
         return str(value).upper() if str(value) == "sgd" else str(value).capitalize()
+    if key == "init.sha256":
+        return ""  # a pin of the warm start's checkpoint, not another experiment
     if key.startswith("init.") and isinstance(value, str):
         return f"warm start ({PurePath(value).name})" if value else ""
     if key in SHORT_KEYS:

@@ -124,7 +124,7 @@ def failure_reason(row) -> str:
             why = _last_lines(run_dir / "output.log") or _last_lines(run_dir / "log.txt")
         if not why and isinstance(row.get("error"), str):
             why = row["error"]
-    elif status in ("running", "interrupted"):
+    elif status in ("running", "interrupted", "stopped"):
         epochs, planned = row.get("epochs"), row.get("config.train.epochs")
         if not missing(epochs):
             why = f"{int(epochs)} of {int(planned) if not missing(planned) else '?'} epochs done"
@@ -188,7 +188,8 @@ def load_sweep(path) -> Sweep:
                     "point_status": point.get("status", ""), "exit_code": point.get("exit_code"),
                     "log_tail": point.get("log_tail", ""),
                     # "~" or "": the point leaves that key to the base config; say what it sets.
-                    "varied": ", ".join(f"{k}={v}" for k, v in point.get("varied", [])
+                    # A sweep of one point varies nothing: then what it sets is all it says.
+                    "varied": ", ".join(f"{k}={v}" for k, v in (point.get("varied") or overrides)
                                         if v not in ("~", "")),
                     "command": point_command(base, overrides, run_dir)})
         rows.append(row)

@@ -1,6 +1,7 @@
 """A results tree (a sweep, or any folder of runs) as one pandas DataFrame."""
 from __future__ import annotations
 
+import fcntl
 import os
 import warnings
 from pathlib import Path
@@ -77,6 +78,29 @@ def _summary_columns(summary: dict) -> dict:
     return {k: (np.nan if v is None else v) for k, v in out.items()}
 
 
+def process_gone(run_dir: Path) -> bool:
+    """True when a hitnet-run worked here and no process holds the run now: it flocks
+    DIR/.lock for its whole life, and the kernel drops the lock when it dies, even by SIGKILL.
+    Without a lock file (a copied or committed tree: locks are not committed) nobody can tell."""
+    try:
+        fd = os.open(run_dir / ".lock", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _settled(status: str, run_dir: Path) -> str:
+    """A "running" run whose process is gone without a final word (killed, or its machine went
+    down) is "stopped": resumable from its checkpoint where one was kept."""
+    return "stopped" if status == "running" and process_gone(run_dir) else status
+
+
 def _row_from_h5(run_dir: Path) -> dict:
     run = load_run(run_dir)
     last = run.metrics.iloc[-1] if len(run.metrics) else {}
@@ -85,6 +109,7 @@ def _row_from_h5(run_dir: Path) -> dict:
     # "running" (it may be resumed).
     if status == "running" and run.summary.get("status") == "interrupted":
         status = "interrupted"
+    status = _settled(status, run_dir)
     row = {
         "name": run.name, "status": status, "complete": run.complete,
         "epochs": len(run.metrics),
@@ -104,7 +129,8 @@ def _row_from_summary(run_dir: Path) -> dict:
     summary = read_summary(run_dir)
     config_file = run_dir / "config.yaml"
     config = yaml.safe_load(config_file.read_text()) if config_file.exists() else {}
-    row = {"name": (config or {}).get("name", run_dir.name), "status": summary.get("status", ""),
+    row = {"name": (config or {}).get("name", run_dir.name),
+           "status": _settled(summary.get("status", ""), run_dir),
            "complete": summary.get("status") in ("finished", "failed", "diverged"),
            "epochs": summary.get("epochs_run", np.nan),
            "config_hash": summary.get("config_hash", "")}

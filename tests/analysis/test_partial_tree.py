@@ -1,6 +1,8 @@
 """A tree in the middle of a sweep (issue 13, item 10): one λ finished, runs still training,
 one that has not finished an epoch, one diverged, points not started. Every figure draws what
 there is, and says what is missing, instead of raising."""
+from pathlib import Path
+
 import matplotlib
 
 from hitnet_analysis import figures, load_runs, load_tree
@@ -60,3 +62,22 @@ def test_an_empty_tree_is_not_an_error_for_figures(tmp_path):
     for draw in (figures.degradation_bars, figures.sloping_factor_curves,
                  figures.learning_curves, figures.paper_comparison):
         assert draw(tree).hitnet_note
+
+
+def test_a_running_run_whose_process_is_gone_is_stopped(tmp_path):
+    """hitnet-run holds DIR/.lock while it lives: an unheld lock under a "running" run means its
+    process died without a final word; no lock file at all (a copied tree) says nothing."""
+    import fcntl
+    import os
+    write_run(tmp_path / "live", hitnet(0.5), status="running", valid=[400.0])
+    write_run(tmp_path / "gone", hitnet(0.5, seed=2), status="running", valid=[400.0])
+    write_run(tmp_path / "copied", hitnet(0.5, seed=3), status="running", valid=[400.0])
+    (tmp_path / "gone" / ".lock").write_text("4242")
+    fd = os.open(tmp_path / "live" / ".lock", os.O_CREAT | os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        tree = load_tree(tmp_path).set_index("name", drop=False)
+        status = {Path(p).name: s for p, s in zip(tree["path"], tree["status"])}
+    finally:
+        os.close(fd)
+    assert status == {"live": "running", "gone": "stopped", "copied": "running"}
