@@ -349,6 +349,11 @@ def _merge_activation_keys(varying, config: dict) -> list:
     return out
 
 
+def _quantizer_option(key: str) -> bool:
+    """A key that says how a tensor is quantized (not how often the test samples)."""
+    return key.startswith("quant.") and key != "quant.eval_samples"
+
+
 def run_labels(configs, ignore=(), hashes=None, distinct=True) -> list:
     """A short label per config (in order): the cell and corpus when they vary, the
     quantization scheme, then every other key that varies among `configs` ("λ=0.5",
@@ -360,14 +365,32 @@ def run_labels(configs, ignore=(), hashes=None, distinct=True) -> list:
     first = (SLOPING_FACTOR, "quant.sigmoid_slope", "quant.tanh_slope")
     varying = sorted((k for k in varying_keys(configs) if k not in ignore),
                      key=lambda k: (0 if k in first else 2 if k == "seed" else 1, k))
+    def head(config):  # cell / corpus when they vary, then the scheme: "LSTM HitNet ..."
+        prefixes = [_prefix(k, config) for k in PREFIX_KEYS if k in varying]
+        return [p for p in prefixes if p] + [describe_quant(config)]
+
+    # A recipe key that varies only between schemes goes with the scheme (HitNet's fine-tuning
+    # rate and schedule beside the FP recipe): the label names the scheme, not its recipe. Recipe
+    # keys that vary among runs of one scheme tell those runs apart, and stay; so do the
+    # quantizers' own options (how a run was quantized or evaluated is what its number means).
+    heads = [" ".join(head(c)) for c in configs]
+    values = {}
+    for h, c in zip(heads, configs):
+        effective = effective_config(c)
+        for k in varying:
+            values.setdefault((h, k), set()).add(repr(effective.get(k)))
+    def said(key, h):  # is `key` part of the label of a run whose head is `h`?
+        return key in first or key in PREFIX_KEYS or _quantizer_option(key) or \
+            len(values[(h, key)]) > 1
+
     labels = []
-    for config in configs:
+    for config, h in zip(configs, heads):
         # Only what mattered for this run (an fp placement's eval option did not).
         effective = effective_config(config)
         prefixes = [_prefix(k, config) for k in PREFIX_KEYS if k in varying]
+        own = [k for k in varying if k in effective and said(k, h)]
         suffixes = [_token(k, effective, config)
-                    for k in _merge_activation_keys([k for k in varying if k in effective],
-                                                    effective)
+                    for k in _merge_activation_keys(own, effective)
                     if k not in PREFIX_KEYS and not _quant_key_covered(k)]
         words = [p for p in prefixes if p] + [describe_quant(config)] + [s for s in suffixes if s]
         labels.append(" ".join(words))

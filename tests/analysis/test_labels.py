@@ -119,3 +119,13 @@ def test_eval_mode_from_config():
     assert eval_mode_from_config(flat(**HITNET)) == "deterministic"
     assert eval_mode_from_config(flat(**{**HITNET, "quant.sigmoid_quant.eval": "expectation",
                                          "quant.tanh_quant.eval": "expectation"})) == "expectation"
+
+
+def test_a_recipe_that_goes_with_the_scheme_stays_out_of_the_label():
+    """HitNet fine-tuned at its own rate beside the FP recipe is "HitNet", not "HitNet lr=2
+    10 epochs"; two HitNet runs at different rates still say which is which."""
+    fp = make_config(**{"train.lr": 20, "train.epochs": 40})
+    tuned = {**HITNET, "train.lr": 2, "train.epochs": 10, "init.from": "results/paper/fp"}
+    assert labels(fp, make_config(**tuned)) == ["FP", "HitNet λ=0.5"]  # λ: always said
+    assert labels(fp, make_config(**tuned), make_config(**{**tuned, "train.lr": 0.5})) == \
+        ["FP", "HitNet λ=0.5 lr=2", "HitNet λ=0.5 lr=0.5"]
