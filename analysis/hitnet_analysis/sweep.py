@@ -170,7 +170,18 @@ def load_sweep(path) -> Sweep:
     runs_root = path / "runs"
     tree = load_tree(runs_root) if runs_root.is_dir() else pd.DataFrame()
     by_dir = {Path(p).resolve(): i for i, p in enumerate(tree.get("path", []))}
-    template = {k: v for k, v in tree.iloc[0].items() if k.startswith("config.")} if len(tree) else {}
+    def config_of(i):
+        return {k: v for k, v in tree.iloc[i].items() if k.startswith("config.")}
+
+    # A point that has not run is named from a sibling's config with its own overrides on top:
+    # a sibling that sets no key the point leaves alone, or the sweep would lend it one.
+    ran = [(set(k for k, _ in p.get("overrides", [])), by_dir[(path / p.get("dir", "")).resolve()])
+           for p in index["points"] if (path / p.get("dir", "")).resolve() in by_dir]
+
+    def template_for(keys):
+        fitting = [(len(own), i) for own, i in ran if own <= keys]
+        return config_of(max(fitting)[1]) if fitting else config_of(0) if len(tree) else {}
+
     base = index.get("base_config", "")
     rows, used = [], set()
     for point in index["points"]:
@@ -183,7 +194,7 @@ def load_sweep(path) -> Sweep:
             row = {"name": point.get("name", ""), "status": point.get("status") or "pending",
                    "complete": False, "epochs": 0, "path": str(run_dir), "results_file": None,
                    "config_hash": point.get("hash", ""),
-                   **_apply_overrides(template, overrides)}
+                   **_apply_overrides(template_for({k for k, _ in overrides}), overrides)}
         row.update({"sweep": index.get("name", path.name), "point": point.get("number"),
                     "point_status": point.get("status", ""), "exit_code": point.get("exit_code"),
                     "log_tail": point.get("log_tail", ""),

@@ -81,3 +81,20 @@ def test_a_running_run_whose_process_is_gone_is_stopped(tmp_path):
     finally:
         os.close(fd)
     assert status == {"live": "running", "gone": "stopped", "copied": "running"}
+
+
+def test_a_point_not_started_is_named_from_a_sibling_that_lends_it_nothing(tmp_path):
+    """Its config is a sibling's with its own overrides on top: the sibling that sets BTQ h_t
+    (a key the point leaves to the base) must not lend it that."""
+    from hitnet_analysis import load_sweep
+    from synthetic import write_sweep
+    btq_h = make_config(**{**HITNET, "train.lr": 0.5, "quant.hidden_quant": {"method": "btq"}})
+    plain = make_config(**{**HITNET, "train.lr": 2})
+    root = write_sweep(tmp_path / "s", "s", [
+        ({"train.lr": "0.5", "quant.hidden_quant": "btq"}, {"config": btq_h, "valid": [300.0]}),
+        ({"train.lr": "2"}, {"config": plain, "valid": [310.0]}),
+        ({"train.lr": "5"}, None)])
+    runs = load_sweep(root).runs
+    pending = runs[runs["status"] == "pending"].iloc[0]
+    assert pending["config.quant.hidden_quant.method"] == "fp"
+    assert pending["config.train.lr"] == 5
