@@ -24,12 +24,14 @@ cfg=${2:-configs/ptb_lstm_fp.yaml}
 seconds=${BENCH_SECONDS:-8}
 repeats=${BENCH_REPEATS:-3}
 cell=$(sed -n 's/.*cell: *\([a-z]*\).*/\1/p' "$cfg" | head -1)
+# A config with ternary weights is HitNet: PyTorch runs its fake-quantized twin (see the script).
+quant=$(grep -q 'method: *ttq' "$cfg" && echo hitnet || echo fp)
 gates=$([ "$cell" = gru ] && echo 3 || echo 4)
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 pytorch() {  # pytorch TORCH_THREADS BLAS_THREADS: one measurement, tokens/s
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$2" /usr/bin/python3 \
-    scripts/bench_pytorch_lm.py --threads "$1" --cell "$cell" --seconds "$seconds"
+    scripts/bench_pytorch_lm.py --threads "$1" --cell "${cell:-lstm}" --seconds "$seconds" --quant "$quant"
 }
 for threads in 1 2; do
   echo "=== $threads thread(s), $cfg"

@@ -6,7 +6,13 @@ nn.GRU) -> dropout -> linear decoder (untied), cross-entropy averaged over token
 gradient clipped to a global norm, hidden state carried over between windows (detached). Random
 token windows, as hitnet-bench uses. Prints one line: "pytorch train: N tokens/s".
 
-    python3 scripts/bench_pytorch_lm.py --threads 2 [--cell lstm] [--seconds 8]
+    python3 scripts/bench_pytorch_lm.py --threads 2 [--cell lstm] [--seconds 8] [--quant hitnet]
+
+--quant hitnet: the same model with HitNet's fake quantization, as a PyTorch user writes it (no
+quantization toolkit runs a ternary RNN): TTQ weights and ternary gates {0, 1/2, 1} and tanh
+{-1, 0, 1} rounded to the nearest level, each with a straight-through gradient, in an LSTM cell
+of its own (nn.LSTM cannot quantize its gates): the input projection for the whole window at once,
+the recurrent product per step in a Python loop.
 """
 import argparse
 import ctypes
@@ -16,12 +22,54 @@ import torch
 from torch import nn
 
 
+def straight_through(x, q):
+    """q forward, the gradient of x backward."""
+    return x + (q - x).detach()
+
+
+def ttq(w):
+    """Threshold ternary: 0 inside Δ = 0.7·mean|w|, ±α (mean |w| above Δ) outside."""
+    delta = 0.7 * w.abs().mean()
+    mask = (w.abs() > delta).to(w.dtype)
+    alpha = (w.abs() * mask).sum() / mask.sum().clamp(min=1)
+    return straight_through(w, alpha * torch.sign(w) * mask)
+
+
+class FakeQuantLSTM(nn.Module):
+    """HitNet's LSTM in fake quantization: ternary weights, gates and tanh (see the docstring)."""
+
+    def __init__(self, embedding, hidden):
+        super().__init__()
+        self.w_ih = nn.Parameter(torch.empty(4 * hidden, embedding))
+        self.w_hh = nn.Parameter(torch.empty(4 * hidden, hidden))
+        self.bias = nn.Parameter(torch.empty(4 * hidden))
+
+    def forward(self, x, state):
+        h, c = (s[0] for s in state)
+        w_hh = ttq(self.w_hh)
+        projected = x @ ttq(self.w_ih).t() + self.bias  # the whole window at once
+        outputs = []
+        for t in range(x.shape[0]):
+            i, f, g, o = (projected[t] + h @ w_hh.t()).chunk(4, dim=1)
+            i, f, o = (straight_through(s, torch.round(2 * s) / 2)
+                       for s in (torch.sigmoid(i), torch.sigmoid(f), torch.sigmoid(o)))
+            g = torch.tanh(g)
+            c = f * c + i * straight_through(g, torch.round(g))
+            tc = torch.tanh(c)
+            h = o * straight_through(tc, torch.round(tc))
+            outputs.append(h)
+        return torch.stack(outputs), (h.unsqueeze(0), c.unsqueeze(0))
+
+
 class LanguageModel(nn.Module):
-    def __init__(self, cell, vocab, embedding, hidden, dropout):
+    def __init__(self, cell, vocab, embedding, hidden, dropout, quant="fp"):
         super().__init__()
         self.embed = nn.Embedding(vocab, embedding)
         self.drop = nn.Dropout(dropout)
-        self.rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](embedding, hidden, 1)
+        if quant == "hitnet":
+            self.rnn = FakeQuantLSTM(embedding, hidden)
+        else:
+            self.rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell](embedding, hidden, 1)
         self.decoder = nn.Linear(hidden, vocab)
         for p in self.parameters():
             nn.init.uniform_(p, -0.1, 0.1)
@@ -58,11 +106,15 @@ def main():
     p.add_argument("--lr", type=float, default=20.0)
     p.add_argument("--clip", type=float, default=0.25)
     p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--quant", choices=["fp", "hitnet"], default="fp")
     args = p.parse_args()
+    if args.quant == "hitnet" and args.cell != "lstm":
+        p.error("--quant hitnet has an LSTM cell only")
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = LanguageModel(args.cell, args.vocab, args.embedding, args.hidden, args.dropout)
+    model = LanguageModel(args.cell, args.vocab, args.embedding, args.hidden, args.dropout,
+                          args.quant)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=args.lr)
     loss_fn = nn.CrossEntropyLoss()
@@ -91,7 +143,7 @@ def main():
         if elapsed >= args.seconds:
             break
     print(f"pytorch train: {windows * args.bptt * args.batch / elapsed:.0f} tokens/s "
-          f"(torch {torch.__version__}, BLAS kernel {blas_kernel()})")
+          f"(torch {torch.__version__}, BLAS kernel {blas_kernel()}, {args.quant})")
 
 
 if __name__ == "__main__":
