@@ -20,7 +20,7 @@ import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 import numpy as np
 import pandas as pd
 
@@ -287,12 +287,19 @@ def compare_distributions(runs, labels=None, epoch="last", tensors=None, out=Non
 
 # --- learning curves ---------------------------------------------------------------------
 
-def _plain_log_axis(ax):
-    """A log y axis labelled 100, 200, 300, 500 (not 10^2 and bare minor ticks)."""
+def _plain_log_axis(ax, fine=False):
+    """A log y axis labelled 100, 200, 300, 500 (not 10^2 and bare minor ticks); `fine` adds 120
+    and 150, so a fine-tuning curve that stays between 100 and 200 still reads."""
     ax.set_yscale("log")
+    labelled = (1.2, 1.5, 2, 3, 5) if fine else (1, 2, 3, 5)
+    if fine:
+        ax.yaxis.set_minor_locator(LogLocator(subs=(1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9)))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.yaxis.set_minor_formatter(FuncFormatter(
-        lambda v, _: f"{v:g}" if v > 0 and f"{v:e}"[0] in "1235" else ""))
+
+    def minor(v, _):
+        mantissa = round(v / 10 ** np.floor(np.log10(v)), 2) if v > 0 else 0
+        return f"{v:g}" if mantissa in labelled else ""
+    ax.yaxis.set_minor_formatter(FuncFormatter(minor))
     ax.tick_params(axis="y", which="minor", labelsize=9)
 
 
@@ -374,7 +381,7 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
                         axes["qerr"].plot(m["epoch"], m[group].mean(axis=1), color=color,
                                           linestyle=style)
     ax = axes["ppl"]
-    _plain_log_axis(ax)
+    _plain_log_axis(ax, fine=True)
     ax.set_ylabel("perplexity")
     ax.set_title(_fit(title or "Perplexity per epoch: validation (solid), training (dashed)", fig),
                  fontsize=10)
@@ -587,7 +594,9 @@ def paper_comparison(tree, out=None, title=None):
         if pd.notna(value):
             hitnet = describe_quant(flat_config(r)).startswith("HitNet")
             bar = ax.bar(i, value, 0.6, color="C3" if hitnet else "0.6")
-            ax.annotate(f"{value:.1f}", (i, value), ha="center", va="bottom", fontsize=8)
+            # Inside the bar's top: the paper's line often sits just above it.
+            ax.annotate(f"{value:.1f}", (i, value), xytext=(0, -3), textcoords="offset points",
+                        ha="center", va="top", fontsize=8, color="white", fontweight="bold")
             legend.setdefault("measured", bar)
         else:
             ax.text(i, 2, _wrap(str(r.get("status")), 10), ha="center", va="bottom",
