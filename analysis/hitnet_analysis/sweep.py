@@ -119,7 +119,10 @@ def failure_reason(row) -> str:
                 break
     elif status in ("failed", "unreadable"):
         why = row.get("log_tail") if isinstance(row.get("log_tail"), str) else ""
-        why = " | ".join(l for l in (why or "").splitlines() if l.strip())[-300:]
+        why = " | ".join(l for l in (why or "").splitlines() if l.strip())
+        if len(why) > 300:  # the last lines that fit whole, not the middle of one
+            tail = why[-300:]
+            why = "… " + (tail.split(" | ", 1)[1] if " | " in tail else tail)
         if not why and run_dir is not None:
             why = _last_lines(run_dir / "output.log") or _last_lines(run_dir / "log.txt")
         if not why and isinstance(row.get("error"), str):
