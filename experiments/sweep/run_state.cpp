@@ -57,7 +57,8 @@ RunState inspect_run(const std::string& dir, const std::string& expected_hash) {
       s.hash.clear();  // unreadable: treated as a stranger's run and restarted
     }
   }
-  const bool same_config = s.hash == expected_hash;
+  const std::string& wanted = expected_hash.empty() ? s.hash : expected_hash;
+  const bool same_config = !s.hash.empty() && s.hash == wanted;
   const bool final = s.status == status::kFinished || s.status == status::kDiverged;
   if (same_config && final && !s.live)
     s.damage = results_file_problem(dir + "/results.h5", s.status);

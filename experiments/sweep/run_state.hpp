@@ -24,8 +24,8 @@ struct RunState {
   NextStep next = NextStep::kStart;
 };
 
-// Inspects `dir` for the point whose hash is `expected_hash`. A run of another config (hash
-// mismatch) is restarted, never resumed.
+// Inspects `dir` for the point whose hash is `expected_hash` ("": whatever its own config.yaml
+// says, read by this hitnet). A run of another config (hash mismatch) is restarted, never resumed.
 RunState inspect_run(const std::string& dir, const std::string& expected_hash);
 
 // True while some process holds `dir`/.lock (hitnet-run takes it for its whole life; the kernel

@@ -92,10 +92,10 @@ SweepIndex plan_sweep(const SweepSpec& spec, const std::vector<SweepPoint>& poin
   if (fs::is_directory(runs))
     for (const auto& entry : fs::directory_iterator(runs)) {
       if (!entry.is_directory()) continue;
-      const std::string hash = inspect_run(entry.path().string(), "").hash;
-      if (hash.empty()) continue;
-      const int rank = usefulness(inspect_run(entry.path().string(), hash));
-      const auto [it, added] = run_of_hash.try_emplace(hash, rank, entry.path().string());
+      const RunState state = inspect_run(entry.path().string(), "");  // as its config says
+      if (state.hash.empty()) continue;
+      const int rank = usefulness(state);
+      const auto [it, added] = run_of_hash.try_emplace(state.hash, rank, entry.path().string());
       if (!added && rank < it->second.first) it->second = {rank, entry.path().string()};
     }
 
