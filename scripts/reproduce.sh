@@ -15,48 +15,68 @@
 # with "the run has no best checkpoint" until the twins are trained again (move
 # results/paper/fp aside, then run the study again).
 #   scripts/reproduce.sh report STUDY  only rewrite the report from what has run so far
-# Options (before the study): --quick runs the same sweeps shortened by the key=value lines of
-# configs/paper/quick/<study>.args (about an hour on 2 cores, the paper's orderings at low
-# fidelity) into results/paper/quick/, reported as results/paper/quick/<study>.md; and
-# --jobs N (default: the number of cores, one thread per point). Also the older single runs:
+# Options (before the study): a fidelity tier, which shortens the sweeps by the key=value lines of
+# configs/paper/<tier>/<study>.args and writes into results/paper/<tier>/ (report
+# results/paper/<tier>/<study>.md):
+#   --quick   short twins too (configs/paper/quick/hybrid.args), then short fine-tunes: about an
+#             hour on 2 cores from nothing, the paper's orderings at low fidelity
+#   --short   the full twins of results/paper/fp (trained first if missing), then one epoch of
+#             fine-tuning per point: the ordering from the real full-precision model, cheaply
+# and --jobs N (default: the number of cores, one thread per point). Also the older single runs:
 #   scripts/reproduce.sh zaremba | paper-fp | paper-ternary [key=value ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 configs=configs/paper
 out=results/paper
-quick=false
+tier=full  # full | quick | short
+twins=results/paper/fp  # the full-precision twins every HitNet study fine-tunes from
 jobs=$(nproc)
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) quick=true; out=results/paper/quick; shift ;;
+    --quick) tier=quick; out=results/paper/quick; twins=$out/fp; shift ;;
+    --short) tier=short; out=results/paper/short; shift ;;
     --jobs) jobs=${2:?--jobs needs a number}; shift 2 ;;
     *) break ;;
   esac
 done
-what=${1:?usage: $0 [--quick] [--jobs N] hybrid|degradation|sloping|wikitext2|search|report STUDY}
+what=${1:?usage: $0 [--quick|--short] [--jobs N] hybrid|degradation|sloping|wikitext2|search|report STUDY}
 shift
 
-report() {  # report STUDY SWEEP_DIR...: results/paper[/quick]/STUDY.md
+report() {  # report STUDY SWEEP_DIR...: results/paper[/TIER]/STUDY.md
   local study=$1; shift
-  local command="scripts/reproduce.sh $($quick && echo '--quick ')$study"
+  local command="scripts/reproduce.sh $([ $tier = full ] || echo "--$tier ")$study"
   analysis/hitnet-report --study "$study" "$@" --out "$out" --command "$command"
 }
-args_of() {  # --quick: a study's fixed overrides (configs/paper/quick/STUDY.args); else none
-  $quick && [ -f "$configs/quick/$1.args" ] && grep -v '^#' "$configs/quick/$1.args" | grep -v '^$'
+args_of() {  # a study's fixed overrides in this tier (configs/paper/TIER/STUDY.args); full: none
+  [ $tier != full ] && [ -f "$configs/$tier/$1.args" ] && grep -v '^#' "$configs/$tier/$1.args" | grep -v '^$'
   true
 }
+if [ $tier = short ] && [ "$what" != report ] && [ ! -f "$configs/short/$what.args" ]; then
+  echo "$0: no short tier for '$what' (configs/paper/short/$what.args); try --quick" >&2
+  exit 2
+fi
 sweep() {  # sweep CONFIG SWEEP_DIR [key=value ...]
   local config=$1 dir=$2; shift 2
-  build/bin/hitnet-sweep "$config" "$@" --out "$dir" --jobs "$jobs" --threads-per-run 1
+  build/bin/hitnet-sweep "$config" "$@" --out "$dir" --jobs "$jobs" --threads-per-run 1 ||
+    status=$?  # a failed point does not stop the study: the report shows what ran
 }
+status=0  # the script's exit status: the first failing sweep's
 # The HitNet configs warm-start from their full-precision twin (init.from: results/paper/fp, a
 # sweep directory: each point finds the run of its shape). The twins train first, once for all
-# studies: at full length, or under --quick at the hybrid table's quick length, into $out/fp;
-# every HitNet sweep is pointed there, so quick studies start from quick twins.
+# studies: at full length into results/paper/fp, or under --quick at the hybrid table's quick
+# length into results/paper/quick/fp; every HitNet sweep is pointed at $twins.
+# While another session trains the twins (its hitnet-sweep holds $twins/.lock), the study starts
+# anyway: a point whose twin is finished fine-tunes from it, one whose twin is not fails saying
+# so and runs when the same command is given again.
 fp_twins() {
-  mapfile -t fp_args < <(args_of hybrid)
-  sweep "$configs/fp.yaml" "$out/fp" "${fp_args[@]}"
+  if [ -d "$twins" ] && ! flock -n "$twins/.lock" true; then
+    echo "reproduce: another session is training the twins in $twins; starting the study without waiting"
+    return
+  fi
+  local fp_args=()
+  [ $tier = quick ] && mapfile -t fp_args < <(args_of hybrid)
+  sweep "$configs/fp.yaml" "$twins" "${fp_args[@]}"
 }
 study_sweep() {  # study_sweep STUDY CONFIG SWEEP_DIR [key=value ...]: with the study's quick overrides
   local study=$1; shift
@@ -65,7 +85,7 @@ study_sweep() {  # study_sweep STUDY CONFIG SWEEP_DIR [key=value ...]: with the 
 }
 dirs_of() {  # the sweep directories of a study
   case "$1" in
-    hybrid) echo "$out/fp $out/hitnet" ;;
+    hybrid) echo "$twins $out/hitnet" ;;
     wikitext2) echo "$out/wikitext2_fp $out/wikitext2" ;;
     search) ls -d "$out"/search/round* 2> /dev/null | tr '\n' ' ' ;;
     *) echo "$out/$1" ;;
@@ -75,11 +95,11 @@ dirs_of() {  # the sweep directories of a study
 case "$what" in
   hybrid)
     fp_twins
-    study_sweep hybrid "$configs/hitnet.yaml" "$out/hitnet" "init.from=$out/fp"
+    study_sweep hybrid "$configs/hitnet.yaml" "$out/hitnet" "init.from=$twins"
     report hybrid $(dirs_of hybrid) ;;
   degradation | sloping)
     fp_twins
-    study_sweep "$what" "$configs/$what.yaml" "$out/$what" "init.from=$out/fp"
+    study_sweep "$what" "$configs/$what.yaml" "$out/$what" "init.from=$twins"
     report "$what" $(dirs_of "$what") ;;
   wikitext2)  # its own twin: the PTB models have another vocabulary
     study_sweep wikitext2 "$configs/wikitext2_fp.yaml" "$out/wikitext2_fp"
@@ -104,3 +124,4 @@ case "$what" in
   *) echo "$0: unknown study '$what' (expected hybrid, degradation, sloping, wikitext2, search, report)" >&2
      exit 2 ;;
 esac
+exit $status
