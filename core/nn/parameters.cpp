@@ -19,9 +19,19 @@ void ParameterStore::allocate() {
   allocated_ = true;
 }
 
+void ParameterStore::share_values_of(ParameterStore& owner) {
+  bool same = allocated_ && owner.allocated_ && params_.size() == owner.params_.size();
+  for (std::size_t k = 0; same && k < params_.size(); ++k)
+    same = params_[k].name == owner.params_[k].name && params_[k].rows == owner.params_[k].rows &&
+           params_[k].cols == owner.params_[k].cols;
+  if (!same) throw std::logic_error("ParameterStore: a replica needs the owner's layout");
+  owner_ = owner.owner_;
+  values_ = Vector();  // never read again
+}
+
 MatrixMap ParameterStore::value(int id) {
   const auto& p = info(id);
-  return MatrixMap(values_.data() + p.offset, p.rows, p.cols);
+  return MatrixMap(values().data() + p.offset, p.rows, p.cols);
 }
 
 MatrixMap ParameterStore::grad(int id) {
@@ -31,7 +41,7 @@ MatrixMap ParameterStore::grad(int id) {
 
 ConstMatrixMap ParameterStore::value(int id) const {
   const auto& p = info(id);
-  return ConstMatrixMap(values_.data() + p.offset, p.rows, p.cols);
+  return ConstMatrixMap(values().data() + p.offset, p.rows, p.cols);
 }
 
 }  // namespace hitnet

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/util/blocks.hpp"
 #include "core/util/tensor.hpp"
 
 namespace hitnet {
@@ -18,6 +19,11 @@ struct ParameterInfo {
 
 class ParameterStore {
  public:
+  ParameterStore() = default;
+  // Layers hold references to it, and a replica's owner_ points at it: never copied or moved.
+  ParameterStore(const ParameterStore&) = delete;
+  ParameterStore& operator=(const ParameterStore&) = delete;
+
   // Declares a tensor; valid until allocate(). Returns its handle.
   int declare(const std::string& name, int rows, int cols);
   // Fixes the layout: allocates values and gradients (zeros).
@@ -29,14 +35,22 @@ class ParameterStore {
   const ParameterInfo& info(int id) const { return params_.at(static_cast<std::size_t>(id)); }
   const std::vector<ParameterInfo>& all() const { return params_; }
 
-  Vector& values() { return values_; }
+  Vector& values() { return owner_->values_; }
   Vector& grads() { return grads_; }
-  const Vector& values() const { return values_; }
-  void zero_grads() { grads_.setZero(); }
+  const Vector& values() const { return owner_->values_; }
+  void zero_grads() {
+    for_each_block(grads_.size(),
+                   [&](Eigen::Index start, Eigen::Index n) { grads_.segment(start, n).setZero(); });
+  }
+
+  // From now on this store reads and writes `owner`'s values (same layout, checked) and keeps
+  // only its own gradients: a replica of the model for data parallelism (core/nn/data_parallel).
+  void share_values_of(ParameterStore& owner);
 
  private:
   std::vector<ParameterInfo> params_;
   Vector values_, grads_;
+  ParameterStore* owner_ = this;  // whose values_ hold the values
   bool allocated_ = false;
 };
 

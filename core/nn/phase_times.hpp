@@ -2,7 +2,8 @@
 // Where a training step's wall time goes, summed per phase over the steps that were watched:
 // hitnet-bench prints the table (README, Performance). Nobody else attaches one, and then a step
 // pays one null-pointer test per phase. Parallel regions end before their phase is charged, so
-// the phases add up to the step's wall time at any thread count.
+// the phases add up to the step's wall time at any thread count; under data parallelism
+// (core/nn/data_parallel.hpp) the phases are slice 0's and the others' lag is the gradient sum.
 #include <array>
 #include <chrono>
 
@@ -18,16 +19,19 @@ enum class Phase {
   kDecoderBackward,    // the decoder's weight, bias and input gradients
   kRecurrentBackward,  // the layers' backward, dropout masks
   kEmbeddingBackward,  // scatter into the table's gradient
+  kGradientSum,        // data parallel: waiting for the other slices, summing their gradients
   kClip,               // global gradient norm and clipping
   kOptimizer,          // the parameter update
 };
 inline constexpr int kPhaseCount = int(Phase::kOptimizer) + 1;
 
 inline const char* phase_name(Phase p) {
-  static constexpr const char* names[kPhaseCount] = {
-      "zero gradients", "embedding",        "recurrent forward",  "decoder forward",
-      "softmax + loss", "decoder backward", "recurrent backward", "embedding backward",
-      "clip",           "optimizer"};
+  static constexpr const char* names[kPhaseCount] = {"zero gradients",     "embedding",
+                                                     "recurrent forward",  "decoder forward",
+                                                     "softmax + loss",     "decoder backward",
+                                                     "recurrent backward", "embedding backward",
+                                                     "gradient sum",       "clip",
+                                                     "optimizer"};
   return names[int(p)];
 }
 

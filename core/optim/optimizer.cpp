@@ -3,11 +3,16 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/util/blocks.hpp"
+
 namespace hitnet {
 
 void Sgd::step(Vector& params, const Vector& grads, float lr) {
-  if (weight_decay_ > 0.0f) params *= 1.0f - lr * weight_decay_;
-  params.noalias() -= lr * grads;
+  for_each_block(params.size(), [&](Eigen::Index start, Eigen::Index n) {
+    auto p = params.segment(start, n);
+    if (weight_decay_ > 0.0f) p *= 1.0f - lr * weight_decay_;
+    p.noalias() -= lr * grads.segment(start, n);
+  });
 }
 
 Adam::Adam(std::size_t size, float beta1, float beta2, float eps, float weight_decay)
@@ -22,10 +27,14 @@ void Adam::step(Vector& params, const Vector& grads, float lr) {
   t_ += 1;
   const float c1 = static_cast<float>(1.0 - std::pow(beta1_, t_));
   const float c2 = static_cast<float>(1.0 - std::pow(beta2_, t_));
-  const Vector g = weight_decay_ > 0.0f ? Vector(grads + weight_decay_ * params) : grads;
-  m_ = beta1_ * m_ + (1.0f - beta1_) * g;
-  v_ = beta2_ * v_ + (1.0f - beta2_) * g.cwiseAbs2();
-  params.array() -= lr * (m_.array() / c1) / ((v_.array() / c2).sqrt() + eps_);
+  for_each_block(params.size(), [&](Eigen::Index start, Eigen::Index n) {
+    auto p = params.segment(start, n), m = m_.segment(start, n), v = v_.segment(start, n);
+    const Vector g = weight_decay_ > 0.0f ? Vector(grads.segment(start, n) + weight_decay_ * p)
+                                          : Vector(grads.segment(start, n));
+    m = beta1_ * m + (1.0f - beta1_) * g;
+    v = beta2_ * v + (1.0f - beta2_) * g.cwiseAbs2();
+    p.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps_);
+  });
 }
 
 std::vector<Vector> Adam::state() const {
@@ -51,7 +60,11 @@ double clip_global_norm(Vector& grads, double max_norm) {
   // Eigen's vectorised reduction keeps many partial sums, so float accumulation is accurate
   // enough here; a cast to double would copy the whole gradient every batch.
   const double norm = std::sqrt(static_cast<double>(grads.squaredNorm()));
-  if (max_norm > 0.0 && norm > max_norm) grads *= static_cast<float>(max_norm / norm);
+  if (max_norm > 0.0 && norm > max_norm) {
+    const auto scale = static_cast<float>(max_norm / norm);
+    for_each_block(grads.size(),
+                   [&](Eigen::Index start, Eigen::Index n) { grads.segment(start, n) *= scale; });
+  }
   return norm;
 }
 

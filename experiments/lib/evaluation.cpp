@@ -6,9 +6,17 @@
 
 namespace hitnet {
 
-std::optional<PerplexityStats> evaluate_split(LanguageModel& model, const BatchedSplit& split,
-                                              int max_windows, uint64_t seed, const Pass& pass,
-                                              int passes, const std::atomic<bool>& stop) {
+double evaluate_window(LanguageModel& model, DataParallel* parallel, const Window& window,
+                       ModelState& state, Rng& rng, const Pass& pass) {
+  return parallel && window.batch >= parallel->slices()
+             ? parallel->evaluate(window, state, rng, pass)
+             : model.evaluate(window, state, rng, pass);
+}
+
+std::optional<PerplexityStats> evaluate_split(LanguageModel& model, DataParallel* parallel,
+                                              const BatchedSplit& split, int max_windows,
+                                              uint64_t seed, const Pass& pass, int passes,
+                                              const std::atomic<bool>& stop) {
   const int n = max_windows > 0 ? std::min(split.num_windows(), max_windows) : split.num_windows();
   std::vector<double> ppl;
   for (int k = 0; k < passes; ++k) {
@@ -18,7 +26,7 @@ std::optional<PerplexityStats> evaluate_split(LanguageModel& model, const Batche
     for (int w = 0; w < n; ++w) {
       if (stop) return std::nullopt;
       const Window window = split.window(w);
-      nll += model.evaluate(window, state, rng, pass);
+      nll += evaluate_window(model, parallel, window, state, rng, pass);
       tokens += double(window.len) * window.batch;
     }
     ppl.push_back(std::exp(nll / tokens));

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "core/data/batches.hpp"
+#include "core/nn/data_parallel.hpp"
 #include "core/nn/language_model.hpp"
 
 namespace hitnet {
@@ -16,10 +17,17 @@ struct PerplexityStats {
   int passes = 1;
 };
 
+// The summed negative log-likelihood of one window: on the data-parallel replicas when given
+// (null: none) and the window has a stream for each slice, else on the model alone.
+double evaluate_window(LanguageModel& model, DataParallel* parallel, const Window& window,
+                       ModelState& state, Rng& rng, const Pass& pass = Pass::evaluate());
+
 // `seed` seeds pass k's generator as seed + 7919·k. max_windows 0 = all. Returns nullopt when
-// `stop` became true during the evaluation (the caller checkpoints and exits).
-std::optional<PerplexityStats> evaluate_split(LanguageModel& model, const BatchedSplit& split,
-                                              int max_windows, uint64_t seed, const Pass& pass,
-                                              int passes, const std::atomic<bool>& stop);
+// `stop` became true during the evaluation (the caller checkpoints and exits). `parallel`
+// (optional): the model's data-parallel replicas, one slice of the streams per thread.
+std::optional<PerplexityStats> evaluate_split(LanguageModel& model, DataParallel* parallel,
+                                              const BatchedSplit& split, int max_windows,
+                                              uint64_t seed, const Pass& pass, int passes,
+                                              const std::atomic<bool>& stop);
 
 }  // namespace hitnet

@@ -1,5 +1,7 @@
 #include "experiments/lib/memory_estimate.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -58,9 +60,12 @@ MemoryEstimate estimate_run_memory(const Config& cfg, int vocab, double corpus_t
 
   const double optimizer_floats = cfg.train.optimizer == "adam" ? 2 * e.parameters : 0;
   e.weights = e.parameters * kFloat;
-  e.gradients = e.parameters * kFloat;
+  // Data parallelism (core/nn/data_parallel.hpp): a gradient and quantized copies per slice.
+  const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
+  const double slices = std::max(1, std::min(threads, cfg.data.batch_size));
+  e.gradients = slices * e.parameters * kFloat;
   e.optimizer = optimizer_floats * kFloat;
-  e.quantized = quantized_floats * kFloat;
+  e.quantized = slices * quantized_floats * kFloat;
   // Records copied out of the model plus the serialized file (both held while writing).
   e.checkpoint = 2 * (e.parameters + optimizer_floats) * kFloat;
   e.activations = activation_floats * kFloat;

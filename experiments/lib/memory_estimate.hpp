@@ -15,9 +15,9 @@ namespace hitnet {
 struct MemoryEstimate {
   double parameters = 0;   // trainable floats: what build_model() declares
   double weights = 0;      // parameter values
-  double gradients = 0;    // one gradient per parameter
+  double gradients = 0;    // one gradient per parameter and data-parallel slice
   double optimizer = 0;    // Adam's two moments (SGD keeps none)
-  double quantized = 0;    // quantized copies and STE masks of quantized weight matrices
+  double quantized = 0;    // quantized copies and STE masks of quantized weights, per slice
   double checkpoint = 0;   // a checkpoint being written or read: its records and its bytes
   double activations = 0;  // per layer and step, kept for backward, at the larger batch
   double logits = 0;       // decoder output and its gradient for one window

@@ -1,15 +1,27 @@
 #include "experiments/lib/train_step.hpp"
 
+#include <omp.h>
+
+#include <algorithm>
 #include <cmath>
+
+#include "experiments/lib/build_model.hpp"
 
 namespace hitnet {
 
-TrainStep::TrainStep(const TrainConfig& cfg, LanguageModel& model)
-    : cfg_(cfg),
+TrainStep::TrainStep(const Config& cfg, LanguageModel& model, int slices)
+    : cfg_(cfg.train),
       model_(model),
-      optimizer_(make_optimizer(cfg.optimizer, std::size_t(model.parameters().values().size()),
-                                float(cfg.weight_decay), float(cfg.adam_beta1),
-                                float(cfg.adam_beta2), float(cfg.adam_eps))) {}
+      optimizer_(make_optimizer(cfg_.optimizer, std::size_t(model.parameters().values().size()),
+                                float(cfg_.weight_decay), float(cfg_.adam_beta1),
+                                float(cfg_.adam_beta2), float(cfg_.adam_eps))) {
+  if (slices <= 0) slices = omp_get_max_threads();
+  slices = std::min(slices, cfg.data.batch_size);
+  if (slices <= 1) return;
+  std::vector<std::unique_ptr<LanguageModel>> replicas;
+  for (int k = 1; k < slices; ++k) replicas.push_back(build_model(cfg, model.shape().vocab));
+  parallel_ = std::make_unique<DataParallel>(model, std::move(replicas));
+}
 
 StepStats TrainStep::operator()(const Window& w, ModelState& state, Rng& rng, float lr) {
   // token_mean: the loss per target token; batch_mean: summed over the window's time steps,
@@ -17,10 +29,13 @@ StepStats TrainStep::operator()(const Window& w, ModelState& state, Rng& rng, fl
   const double per = cfg_.loss_reduction == "batch_mean" ? w.batch : double(w.batch) * w.len;
   PhaseClock clock(phase_times_);
   auto& params = model_.parameters();
+  StepStats s;
+  const auto scale = static_cast<float>(1.0 / per);
   params.zero_grads();
   clock.lap(Phase::kZeroGrads);
-  StepStats s;
-  s.nll = model_.forward_backward(w, state, rng, static_cast<float>(1.0 / per), &clock);
+  s.nll = parallel_ && w.batch >= parallel_->slices()
+              ? parallel_->forward_backward(w, state, rng, scale, &clock)
+              : model_.forward_backward(w, state, rng, scale, &clock);
   s.grad_norm = clip_global_norm(params.grads(), cfg_.clip);
   s.clipped = cfg_.clip > 0 && s.grad_norm > cfg_.clip;
   s.updated = std::isfinite(s.grad_norm);

@@ -101,7 +101,7 @@ class Run {
         valid_(corpus_.valid, cfg.data.eval_batch_size, cfg.data.bptt),
         test_(corpus_.test, cfg.data.eval_batch_size, cfg.data.bptt),
         model_(build_model(cfg, corpus_.vocab.size())),
-        step_(cfg.train, *model_),
+        step_(cfg, *model_),
         schedule_(cfg.train.schedule, cfg.train.lr),
         rng_(cfg.seed),
         progress_(opt.run_dir + "/log.txt", opt.live_progress, cfg.log.interval_s) {
@@ -188,8 +188,8 @@ class Run {
   // Evaluates `split` in the pass's mode(s) over `passes` passes; nullopt when stopped.
   std::optional<PerplexityStats> evaluate(const BatchedSplit& split, uint64_t seed,
                                           const Pass& pass, int passes) {
-    return evaluate_split(*model_, split, cfg_.train.max_eval_batches, seed, pass, passes,
-                          g_stop_requested);
+    return evaluate_split(*model_, step_.data_parallel(), split, cfg_.train.max_eval_batches, seed,
+                          pass, passes, g_stop_requested);
   }
   // Passes the configured evaluation needs: several when a quantizer samples at evaluation.
   int configured_passes() const { return model_->samples_at_eval() ? cfg_.quant.eval_samples : 1; }

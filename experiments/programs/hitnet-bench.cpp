@@ -16,6 +16,7 @@
 #include "core/util/threads.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/command_line.hpp"
+#include "experiments/lib/evaluation.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
 #include "experiments/lib/packed_bench.hpp"
 #include "experiments/lib/run_directory.hpp"
@@ -99,12 +100,12 @@ int main(int argc, char** argv) {
 
     // The trainer's own step (experiments/lib/train_step.hpp): forward, backward, clip, the
     // configured optimizer's update.
-    TrainStep step(cfg.train, *model);
+    TrainStep step(cfg, *model);
     PhaseTimes phases;
     int train_steps = 0;
     auto train_step = [&] { step(w, state, rng, float(cfg.train.lr)), ++train_steps; };
     auto watch_phases = [&] { step.watch_phases(&phases), train_steps = 0; };
-    auto eval_step = [&] { model->evaluate(w, state, rng); };
+    auto eval_step = [&] { evaluate_window(*model, step.data_parallel(), w, state, rng); };
 
     const double gemm = measure_gemm_gflops(gemm_n, std::min(seconds, 3.0));
     const double train_tps = tokens_per_second(train_step, steps * batch, seconds, watch_phases);

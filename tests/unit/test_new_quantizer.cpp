@@ -73,7 +73,7 @@ TEST_CASE("a quantizer in one file: config, key listing, suggestions and trainin
   auto model = build_model(cfg, cfg.data.synthetic_vocab);
   Rng rng(1);
   model->init_uniform(0.1f, rng);
-  TrainStep step(cfg.train, *model);
+  TrainStep step(cfg, *model);
   std::vector<int32_t> tokens(size_t(cfg.data.bptt * cfg.data.batch_size), 3);
   const Window w{cfg.data.bptt, cfg.data.batch_size, tokens.data(), tokens.data()};
   ModelState state = model->initial_state(w.batch);

@@ -1,0 +1,21 @@
+#pragma once
+// Element-wise passes over the flat parameter vectors (update, clipping scale, zeroing, the
+// data-parallel gradient sum) in blocks spread over the OpenMP threads. Each element sees the
+// same arithmetic at any thread count, so the results are bit for bit those of one thread; the
+// blocks only let two cores share a pass that one core's memory bandwidth would bound.
+#include <algorithm>
+
+#include "core/util/tensor.hpp"
+
+namespace hitnet {
+
+// f(start, length) for consecutive blocks covering [0, size).
+template <typename F>
+void for_each_block(Eigen::Index size, F f) {
+  constexpr Eigen::Index kBlock = 1 << 16;  // floats: 256 kB, a core's L2 share
+#pragma omp parallel for schedule(static)
+  for (Eigen::Index start = 0; start < size; start += kBlock)
+    f(start, std::min(kBlock, size - start));
+}
+
+}  // namespace hitnet
