@@ -40,6 +40,7 @@ class Study:
     figures: tuple      # which figures, in order (see FIGURE_TITLES)
     sort_by_valid: bool = False
     search_table: bool = False
+    ordering: bool = False  # state the finished runs' ordering by the headline test perplexity
 
 
 STUDIES = {
@@ -54,13 +55,13 @@ STUDIES = {
         "Uniform 2-bit, threshold ternary (TTQ) and Bernoulli ternary (BTQ) quantization on the "
         "weights only and on the activations only, against full precision and HitNet (TTQ "
         "weights with BTQ activations). The paper gives no numbers for this study.",
-        ("degradation", "learning_curves", "distributions")),
+        ("degradation", "learning_curves", "distributions"), ordering=True),
     "sloping": Study(
         "Sloping factor λ",
         "HitNet's LSTM over the sloping factor λ of σ(x/λ) and tanh(x/λ): steeper gates sit "
         "nearer the levels a ternary quantizer represents exactly. The paper gives no numbers "
         "for this ablation.",
-        ("lambda", "learning_curves"), sort_by_valid=True),
+        ("lambda", "learning_curves"), sort_by_valid=True, ordering=True),
     "wikitext2": Study(
         "WikiText-2: HitNet LSTM and its full-precision twin",
         "The paper reports WikiText-2 too, but its numbers could not be recovered: this report "
@@ -195,7 +196,7 @@ def _common_settings(runs: pd.DataFrame) -> str:
         common("config.model.hidden")
     if layers and hidden:
         parts.append(f"{cell.upper() + ' ' if cell else ''}{layers}×{hidden}")
-    for key, text in (("config.data.bptt", "bptt {}"), ("config.train.epochs", "{} epochs"),
+    for key, text in (("config.data.bptt", "bptt {}"), ("config.train.epochs", "{} epoch(s)"),
                       ("config.train.optimizer", "{}"), ("config.train.lr", "lr {}"),
                       ("config.train.clip", "clip {}"), ("config.model.dropout", "dropout {}"),
                       ("config.quant.eval_samples", "{} evaluation passes when sampled")):
@@ -204,7 +205,18 @@ def _common_settings(runs: pd.DataFrame) -> str:
             continue  # one pass: nothing to say
         if value is not None:
             parts.append(text.format(value.upper() if key.endswith("optimizer") else value))
+    warm_start = common("config.init.from")
+    if warm_start:
+        parts.append(f"each fine-tuned from the full-precision model of `{warm_start}`")
     return ", ".join(parts)
+
+
+def ordering_text(runs: pd.DataFrame) -> str:
+    """The finished runs from the lowest headline test perplexity up: 'A 85.67 < B 89.26'."""
+    done = runs[runs["status"] == "finished"].assign(
+        _ppl=pd.to_numeric(runs["test_ppl"], errors="coerce")).dropna(subset=["_ppl"])
+    done = done.sort_values("_ppl", kind="stable")
+    return " < ".join(f"{r['label']} {fmt(r['_ppl'])}" for _, r in done.iterrows())
 
 
 def _notes(runs: pd.DataFrame, study: Study) -> list:
@@ -223,6 +235,9 @@ def _notes(runs: pd.DataFrame, study: Study) -> list:
                      " evaluated BTQ by its expectation, so " + ("its" if one else "their") +
                      " test perplexity was measured with full-precision activations: "
                      + ("not a ternary model's number." if one else "not ternary models' numbers."))
+    if study.ordering and (runs["status"] == "finished").sum() > 1:
+        notes.append("Ordering, by the headline test perplexity (lower is better): "
+                     + ordering_text(runs) + ".")
     if not study.search_table:
         for _, r in runs[runs["status"] != "finished"].iterrows():
             why = f": {r['why']}" if isinstance(r.get("why"), str) and r["why"] else ""

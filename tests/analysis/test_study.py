@@ -162,6 +162,12 @@ def test_degradation_report(sweeps, tmp_path):
            "max 4 (clip 0.25), 70% of batches clipped in epoch 2." in md
     assert sorted(check_figures(md, tmp_path, "degradation")) == [
         "degradation.png", "distributions.png", "learning_curves.png"]
+    # The ordering, stated with its numbers: finished runs only, lowest test perplexity first.
+    ordering = next(line for line in md.splitlines() if line.startswith("- Ordering"))
+    parts = ordering.split(": ", 1)[1].rstrip(".").split(" < ")
+    values = [float(p.rsplit(" ", 1)[1]) for p in parts]
+    assert values == sorted(values) and len(parts) == 7
+    assert "TTQ weights 101.50" in parts and not any("HitNet λ=0.5" in p for p in parts)
 
 
 def test_sloping_report_with_an_unfinished_lambda(sweeps, tmp_path):
