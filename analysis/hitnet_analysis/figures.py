@@ -342,6 +342,7 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
                              figsize=(12 if many else 7.5, 3.6 + 2.6 * (len(panels) - 1)),
                              squeeze=False)
     axes = {p: a for p, a in zip(panels, axes[:, 0])}
+    dots = {"marker": ".", "markersize": 4}  # a run of one epoch is a point, not a line
     clips = set()
     for run, name, status in drawn:
         m, color = run.metrics, colors[name]
@@ -352,15 +353,16 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
         if "valid_ppl_std" in m and (m["valid_ppl_std"].fillna(0) > 0).any():
             ax.fill_between(m["epoch"], m["valid_ppl"] - m["valid_ppl_std"],
                             m["valid_ppl"] + m["valid_ppl_std"], color=color, alpha=0.2)
-        ax.plot(m["epoch"], m["train_ppl"], color=color, linestyle="--", alpha=0.7)
+        ax.plot(m["epoch"], m["train_ppl"], color=color, linestyle="--", alpha=0.7, **dots)
         if status == "diverged":
             ax.plot(m["epoch"].iloc[-1], m["valid_ppl"].iloc[-1], marker="X", markersize=10,
                     color=color, linestyle="none")
         if "grad" in axes:
             if "grad_norm_mean" in m:
-                axes["grad"].plot(m["epoch"], m["grad_norm_mean"], color=color)
+                axes["grad"].plot(m["epoch"], m["grad_norm_mean"], color=color, **dots)
             if "grad_norm_max" in m:
-                axes["grad"].plot(m["epoch"], m["grad_norm_max"], color=color, linestyle=":")
+                axes["grad"].plot(m["epoch"], m["grad_norm_max"], color=color, linestyle=":",
+                                  **dots)
             clip = (run.config.get("train") or {}).get("clip")
             if isinstance(clip, (int, float)) and clip > 0:
                 clips.add(float(clip))
@@ -373,13 +375,13 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
                 for i, c in enumerate(columns):
                     axes["qerr"].plot(m["epoch"], m[c], color=f"C{i % 10}",
                                       linestyle="-" if _is_weight_tensor(c) else "--",
-                                      label=c[len("qerr."):])
+                                      label=c[len("qerr."):], **dots)
             else:
                 for weights, style in ((True, "-"), (False, "--")):
                     group = [c for c in columns if _is_weight_tensor(c) == weights]
                     if group:
                         axes["qerr"].plot(m["epoch"], m[group].mean(axis=1), color=color,
-                                          linestyle=style)
+                                          linestyle=style, **dots)
     ax = axes["ppl"]
     _plain_log_axis(ax, fine=True)
     ax.set_ylabel("perplexity")
@@ -419,6 +421,11 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
     bottom = axes[panels[-1]]
     bottom.set_xlabel("epoch")
     bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
+    first, last = bottom.get_xlim()
+    if last - first < 2:  # runs of one epoch: whole epochs on the axis, not 0.945 ... 1.05
+        middle = round((first + last) / 2)
+        bottom.set_xlim(middle - 1, middle + 1)
+        bottom.set_xticks([middle - 1, middle, middle + 1])
     for a in axes.values():
         a.grid(alpha=0.3)
     return _save(fig, out)
