@@ -16,8 +16,12 @@ int openblas_get_parallel();  // 0 sequential, 1 pthreads, 2 OpenMP
 
 namespace hitnet {
 
+int resolve_thread_count(int threads) {
+  return threads > 0 ? threads : omp_get_num_procs();
+}
+
 int set_thread_count(int threads) {
-  if (threads <= 0) threads = omp_get_num_procs();
+  threads = resolve_thread_count(threads);
   omp_set_num_threads(threads);
   Eigen::setNbThreads(threads);
 #ifdef HITNET_OPENBLAS

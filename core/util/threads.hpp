@@ -7,6 +7,9 @@
 
 namespace hitnet {
 
+// The thread count a `threads` setting means: itself, or all cores when it is 0 or less.
+int resolve_thread_count(int threads);
+
 // Sets and returns the thread count: `threads`, or all cores when it is 0 or less.
 // Warns once when OpenBLAS's pthread build is loaded and `threads` > 1 (see blas_thread_model).
 int set_thread_count(int threads);

@@ -1,13 +1,12 @@
 #include "experiments/lib/memory_estimate.hpp"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "core/config/load.hpp"
+#include "core/util/threads.hpp"
 
 namespace hitnet {
 
@@ -61,8 +60,8 @@ MemoryEstimate estimate_run_memory(const Config& cfg, int vocab, double corpus_t
   const double optimizer_floats = cfg.train.optimizer == "adam" ? 2 * e.parameters : 0;
   e.weights = e.parameters * kFloat;
   // Data parallelism (core/nn/data_parallel.hpp): a gradient and quantized copies per slice.
-  const int threads = cfg.threads > 0 ? cfg.threads : omp_get_num_procs();
-  const double slices = std::max(1, std::min(threads, cfg.data.batch_size));
+  const double slices =
+      std::max(1, std::min(resolve_thread_count(cfg.threads), cfg.data.batch_size));
   e.gradients = slices * e.parameters * kFloat;
   e.optimizer = optimizer_floats * kFloat;
   e.quantized = slices * quantized_floats * kFloat;
