@@ -1,5 +1,6 @@
 #include "core/nn/data_parallel.hpp"
 
+#include <cmath>
 #include <exception>
 #include <stdexcept>
 
@@ -14,6 +15,7 @@ DataParallel::DataParallel(LanguageModel& model,
   slices_[0].model = &model_;
   for (std::size_t k = 0; k < replicas_.size(); ++k) {
     replicas_[k]->parameters().share_values_of(model_.parameters());
+    replicas_[k]->parameters().zero_grads();  // and kept at zero between steps
     slices_[k + 1].model = replicas_[k].get();
   }
 }
@@ -75,17 +77,32 @@ void DataParallel::join(ModelState& state) const {
 double DataParallel::forward_backward(const Window& w, ModelState& state, Rng& rng,
                                       float grad_scale, PhaseClock* clock) {
   split(w, state, rng);
-  const double nll = run([&](int k, Slice& s, Rng& slice_rng) {
-    if (k > 0) s.model->parameters().zero_grads();  // the model's: zeroed by the caller
-    return s.model->forward_backward(s.window, s.state, slice_rng, grad_scale,
-                                     k == 0 ? clock : nullptr);
-  });
+  double nll = 0;
+  try {
+    nll = run([&](int k, Slice& s, Rng& slice_rng) {
+      return s.model->forward_backward(s.window, s.state, slice_rng, grad_scale,
+                                       k == 0 ? clock : nullptr);
+    });
+  } catch (...) {
+    for (const auto& replica : replicas_) replica->parameters().zero_grads();  // as promised
+    throw;
+  }
   join(state);
+  // One pass sums the replicas' gradients into the model's, leaves the replicas' at zero for the
+  // next step and measures the total's norm for clipping: three passes over every parameter in
+  // one.
   Vector& total = model_.parameters().grads();
-  for_each_block(total.size(), [&](Eigen::Index start, Eigen::Index n) {
-    for (const auto& replica : replicas_)
-      total.segment(start, n) += replica->parameters().grads().segment(start, n);
-  });
+  const double squared_norm =
+      sum_over_blocks(total.size(), [&](Eigen::Index start, Eigen::Index n) {
+        auto sum = total.segment(start, n);
+        for (const auto& replica : replicas_) {
+          auto part = replica->parameters().grads().segment(start, n);
+          sum += part;
+          part.setZero();
+        }
+        return static_cast<double>(sum.squaredNorm());
+      });
+  grad_norm_ = std::sqrt(squared_norm);
   if (clock) clock->lap(Phase::kGradientSum);
   return nll;
 }

@@ -34,6 +34,9 @@ class DataParallel {
   // the wait for the others and the sum (Phase::kGradientSum).
   double forward_backward(const Window& w, ModelState& state, Rng& rng, float grad_scale,
                           PhaseClock* clock);
+  // The global L2 norm of the model's gradient after the last forward_backward, measured while
+  // summing it (blockwise, so it differs from global_norm(grads) in the last bits).
+  double grad_norm() const { return grad_norm_; }
   // LanguageModel::evaluate over the whole window, one slice per thread: the summed negative
   // log-likelihood.
   double evaluate(const Window& w, ModelState& state, Rng& rng,
@@ -60,6 +63,7 @@ class DataParallel {
   LanguageModel& model_;
   std::vector<std::unique_ptr<LanguageModel>> replicas_;
   std::vector<Slice> slices_;
+  double grad_norm_ = 0;
 };
 
 }  // namespace hitnet

@@ -7,11 +7,15 @@
 
 namespace hitnet {
 
-void Sgd::step(Vector& params, const Vector& grads, float lr) {
+void Sgd::step(Vector& params, const Vector& grads, float lr, float grad_scale) {
   for_each_block(params.size(), [&](Eigen::Index start, Eigen::Index n) {
     auto p = params.segment(start, n);
+    const auto g = grads.segment(start, n);
     if (weight_decay_ > 0.0f) p *= 1.0f - lr * weight_decay_;
-    p.noalias() -= lr * grads.segment(start, n);
+    if (grad_scale != 1.0f)
+      p.noalias() -= lr * (g * grad_scale);
+    else
+      p.noalias() -= lr * g;
   });
 }
 
@@ -23,14 +27,14 @@ Adam::Adam(std::size_t size, float beta1, float beta2, float eps, float weight_d
       m_(Vector::Zero(static_cast<Eigen::Index>(size))),
       v_(Vector::Zero(static_cast<Eigen::Index>(size))) {}
 
-void Adam::step(Vector& params, const Vector& grads, float lr) {
+void Adam::step(Vector& params, const Vector& grads, float lr, float grad_scale) {
   t_ += 1;
   const float c1 = static_cast<float>(1.0 - std::pow(beta1_, t_));
   const float c2 = static_cast<float>(1.0 - std::pow(beta2_, t_));
   for_each_block(params.size(), [&](Eigen::Index start, Eigen::Index n) {
     auto p = params.segment(start, n), m = m_.segment(start, n), v = v_.segment(start, n);
-    const Vector g = weight_decay_ > 0.0f ? Vector(grads.segment(start, n) + weight_decay_ * p)
-                                          : Vector(grads.segment(start, n));
+    Vector g = grads.segment(start, n) * grad_scale;
+    if (weight_decay_ > 0.0f) g += weight_decay_ * p;
     m = beta1_ * m + (1.0f - beta1_) * g;
     v = beta2_ * v + (1.0f - beta2_) * g.cwiseAbs2();
     p.array() -= lr * (m.array() / c1) / ((v.array() / c2).sqrt() + eps_);
@@ -56,16 +60,14 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& name, std::size_t s
   throw std::invalid_argument("unknown optimizer '" + name + "' (expected sgd or adam)");
 }
 
-double clip_global_norm(Vector& grads, double max_norm) {
+double global_norm(const Vector& grads) {
   // Eigen's vectorised reduction keeps many partial sums, so float accumulation is accurate
   // enough here; a cast to double would copy the whole gradient every batch.
-  const double norm = std::sqrt(static_cast<double>(grads.squaredNorm()));
-  if (max_norm > 0.0 && norm > max_norm) {
-    const auto scale = static_cast<float>(max_norm / norm);
-    for_each_block(grads.size(),
-                   [&](Eigen::Index start, Eigen::Index n) { grads.segment(start, n) *= scale; });
-  }
-  return norm;
+  return std::sqrt(static_cast<double>(grads.squaredNorm()));
+}
+
+float clip_factor(double norm, double max_norm) {
+  return max_norm > 0.0 && norm > max_norm ? static_cast<float>(max_norm / norm) : 1.0f;
 }
 
 }  // namespace hitnet

@@ -33,14 +33,19 @@ StepStats TrainStep::operator()(const Window& w, ModelState& state, Rng& rng, fl
   const auto scale = static_cast<float>(1.0 / per);
   params.zero_grads();
   clock.lap(Phase::kZeroGrads);
-  s.nll = parallel_ && w.batch >= parallel_->slices()
-              ? parallel_->forward_backward(w, state, rng, scale, &clock)
-              : model_.forward_backward(w, state, rng, scale, &clock);
-  s.grad_norm = clip_global_norm(params.grads(), cfg_.clip);
+  if (parallel_ && w.batch >= parallel_->slices()) {
+    s.nll = parallel_->forward_backward(w, state, rng, scale, &clock);
+    s.grad_norm = parallel_->grad_norm();  // measured in the summing pass
+  } else {
+    s.nll = model_.forward_backward(w, state, rng, scale, &clock);
+    s.grad_norm = global_norm(params.grads());
+  }
   s.clipped = cfg_.clip > 0 && s.grad_norm > cfg_.clip;
   s.updated = std::isfinite(s.grad_norm);
   clock.lap(Phase::kClip);
-  if (s.updated) optimizer_->step(params.values(), params.grads(), lr);
+  // The clipping factor is applied inside the update, as the gradient is read.
+  if (s.updated)
+    optimizer_->step(params.values(), params.grads(), lr, clip_factor(s.grad_norm, cfg_.clip));
   clock.lap(Phase::kOptimizer);
   return s;
 }
