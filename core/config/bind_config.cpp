@@ -77,6 +77,9 @@ void bind_config(Schema& s, Config& c) {
          "input-to-hidden weights only (overrides quant.weight_quant)");
   s.bind("quant.recurrent_weight_quant", q.recurrent_weight_quant,
          "hidden-to-hidden weights only (overrides quant.weight_quant)");
+  s.bind("quant.weight_granularity", q.weight_granularity, {"tensor", "gate"},
+         "one threshold and scale per stacked recurrent weight matrix (tensor) or per gate's block "
+         "of it (gate)");
   for (int l = 0; l < QuantConfig::kLayerSlots; ++l) {
     const std::string prefix = "quant.layer" + std::to_string(l) + ".";
     auto& lw = q.layer[static_cast<std::size_t>(l)];

@@ -38,6 +38,10 @@ struct QuantConfig {
   };
   static constexpr int kLayerSlots = 4;
   std::array<LayerWeights, kLayerSlots> layer;
+  // What one threshold and scale of a recurrent weight quantizer cover: "tensor", the stacked
+  // matrix (W_ih, W_hh); "gate", each gate's block of it, as if every gate had its own matrix
+  // (W_i, W_f, ... as papers write the cell).
+  std::string weight_granularity = "tensor";
   QuantSpec bias_quant;                    // biases (fp unless asked)
   QuantSpec sigmoid_quant;                 // every sigmoid gate: LSTM i, f, o; GRU r, z
   QuantSpec tanh_quant;                    // every tanh: LSTM g and tanh(c); GRU n

@@ -11,21 +11,39 @@ namespace hitnet {
 class QuantizedTensor {
  public:
   QuantizedTensor() = default;
-  explicit QuantizedTensor(QuantizerPtr q) : quantizer_(std::move(q)) {}
+  // `row_blocks` > 1: the rows form that many equal blocks (a cell's stacked gates), each
+  // quantized as a tensor of its own (its own threshold and scale), as if every gate had its own
+  // matrix.
+  explicit QuantizedTensor(QuantizerPtr q, int row_blocks = 1)
+      : quantizer_(std::move(q)), row_blocks_(row_blocks) {}
   // Points at the tensor of the last apply(): copying would share that view.
   QuantizedTensor(const QuantizedTensor&) = delete;
   QuantizedTensor& operator=(const QuantizedTensor&) = delete;
 
   bool active() const { return quantizer_ && !quantizer_->identity(); }
   const QuantizerPtr& quantizer() const { return quantizer_; }
+  int row_blocks() const { return row_blocks_; }
 
   void apply(ConstMatrixMap w, Rng& rng, const Pass& pass) {
     source_ = w.data(), rows_ = w.rows(), cols_ = w.cols();
     if (!active()) return;
     quantized_.resize(rows_, cols_);
     mask_.resize(rows_, cols_);
-    quantizer_->apply(w.data(), quantized_.data(), mask_.data(), static_cast<std::size_t>(w.size()),
-                      rng, pass);
+    if (row_blocks_ == 1) {
+      quantizer_->apply(w.data(), quantized_.data(), mask_.data(),
+                        static_cast<std::size_t>(w.size()), rng, pass);
+      return;
+    }
+    // A block of rows is strided in column-major storage: quantize a contiguous copy.
+    const Eigen::Index rows = rows_ / row_blocks_;
+    Matrix block, q(rows, cols_), mask(rows, cols_);
+    for (int b = 0; b < row_blocks_; ++b) {
+      block = w.middleRows(b * rows, rows);
+      quantizer_->apply(block.data(), q.data(), mask.data(), static_cast<std::size_t>(block.size()),
+                        rng, pass);
+      quantized_.middleRows(b * rows, rows) = q;
+      mask_.middleRows(b * rows, rows) = mask;
+    }
   }
 
   void apply(MatrixMap w, Rng& rng, const Pass& pass) {
@@ -65,6 +83,7 @@ class QuantizedTensor {
 
  private:
   QuantizerPtr quantizer_;
+  int row_blocks_ = 1;
   const float* source_ = nullptr;
   Eigen::Index rows_ = 0, cols_ = 0;
   Matrix quantized_, mask_;

@@ -32,11 +32,17 @@ RecurrentLayer::RecurrentLayer(const CellInfo& cell, ParameterStore& store, int 
     : cell_(cell),
       name_(cell.name + std::to_string(index)),
       hidden_(hidden),
-      w_ih_(store, name_ + ".w_ih", cell.blocks * hidden, input, std::move(quant.w_ih)),
-      w_hh_(store, name_ + ".w_hh", cell.blocks * hidden, hidden, std::move(quant.w_hh)),
+      w_ih_(store, name_ + ".w_ih", cell.blocks * hidden, input, std::move(quant.w_ih),
+            quant.weight_blocks),
+      w_hh_(store, name_ + ".w_hh", cell.blocks * hidden, hidden, std::move(quant.w_hh),
+            quant.weight_blocks),
       b_ih_(store, name_ + bias_name(cell), cell.blocks * hidden, 1, std::move(quant.b_ih)),
       inv_sigmoid_slope_(1.0f / quant.sigmoid_slope),
       inv_tanh_slope_(1.0f / quant.tanh_slope) {
+  if (quant.weight_blocks != 1 && quant.weight_blocks != cell.blocks)
+    throw std::invalid_argument("layer " + name_ + ": weights quantized in " +
+                                std::to_string(quant.weight_blocks) + " blocks, expected 1 or " +
+                                std::to_string(cell.blocks) + " (one per gate)");
   if (cell.recurrent_bias)
     b_hh_ = std::make_unique<QuantizedParam>(store, name_ + ".b_hh", cell.blocks * hidden, 1,
                                              std::move(quant.b_hh));

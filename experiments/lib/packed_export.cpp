@@ -129,6 +129,10 @@ void check_packable(const Config& cfg) {
     refuse("quant.decoder_weight_quant", "method '" + q.decoder_weight_quant.method +
                                              "' cannot be packed: the packed format keeps the "
                                              "decoder in full precision (fp)");
+  if (q.weight_granularity != "tensor")
+    refuse("quant.weight_granularity", "'" + q.weight_granularity +
+                                           "' cannot be packed yet: the packed format holds one "
+                                           "scale per weight matrix (granularity 'tensor')");
   if (q.bias_quant.method != "fp" && q.bias_quant.method != "ttq")
     refuse("quant.bias_quant", "method '" + q.bias_quant.method +
                                    "' cannot be packed: biases are stored as fp or ttq values");

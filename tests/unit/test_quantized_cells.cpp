@@ -6,9 +6,11 @@
 #include <cmath>
 #include <set>
 
+#include "core/config/load.hpp"
 #include "core/nn/gru.hpp"
 #include "core/nn/lstm.hpp"
 #include "core/quant/registry.hpp"
+#include "experiments/lib/build_model.hpp"
 
 using namespace hitnet;
 
@@ -158,4 +160,57 @@ TEST_CASE("a quantizer no gate of the cell takes is an error, not ignored", "[qu
   bias.b_hh = quantizer("uniform", Domain::kWeight);
   CHECK_THROWS_WITH(Lstm(store, 1, 3, 2, std::move(bias)),
                     Catch::Contains("b_hh, which lstm does not have"));
+}
+
+TEST_CASE("gate granularity quantizes each gate's block of rows as a tensor of its own",
+          "[quant][cells]") {
+  const int hidden = 5, input = 7, blocks = 4;
+  Rng rng(3);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Matrix w(blocks * hidden, input);
+  for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = u(rng);
+  w.middleRows(2 * hidden, hidden) *= 5.0f;  // one gate with much larger weights
+  QuantizedTensor per_gate(quantizer("ttq", Domain::kWeight), blocks);
+  QuantizedTensor per_tensor(quantizer("ttq", Domain::kWeight));
+  per_gate.apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, Pass::train());
+  per_tensor.apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, Pass::train());
+  for (int b = 0; b < blocks; ++b) {
+    INFO("gate block " << b);
+    const Matrix block = w.middleRows(b * hidden, hidden);
+    CHECK(Matrix(per_gate.values().middleRows(b * hidden, hidden)) == ttq_by_hand(block));
+  }
+  CHECK(Matrix(per_tensor.values()) == ttq_by_hand(w));
+  CHECK(Matrix(per_gate.values()) != Matrix(per_tensor.values()));
+}
+
+TEST_CASE("quant.weight_granularity gate reaches the cell's weights", "[quant][cells]") {
+  ParameterStore store;
+  LayerQuant q;
+  q.w_hh = quantizer("ttq", Domain::kWeight);
+  q.weight_blocks = 3;
+  CHECK_THROWS_WITH(Lstm(store, 0, 3, 2, std::move(q)),
+                    Catch::Contains("weights quantized in 3 blocks, expected 1 or 4"));
+}
+
+TEST_CASE("quant.weight_granularity reaches every recurrent weight from the config",
+          "[quant][cells][config]") {
+  for (const char* cell : {"lstm", "gru"}) {
+    for (const char* granularity : {"tensor", "gate"}) {
+      const Config cfg =
+          load_config(std::string(HITNET_SOURCE_DIR) + "/configs/tiny_synthetic.yaml",
+                      {std::string("model.cell=") + cell, "quant.weight_quant=ttq",
+                       std::string("quant.weight_granularity=") + granularity});
+      const auto model = build_model(cfg, cfg.data.synthetic_vocab);
+      const int blocks = std::string(granularity) == "gate" ? find_cell(cell)->blocks : 1;
+      INFO(cell << " " << granularity);
+      int recurrent_weights = 0;
+      for (const auto& w : model->weights()) {
+        if (w.name.find(".w_") == std::string::npos) continue;
+        INFO(cell << " " << granularity << " " << w.name);
+        CHECK(w.quantized->row_blocks() == blocks);
+        ++recurrent_weights;
+      }
+      CHECK(recurrent_weights == 2);
+    }
+  }
 }
