@@ -87,7 +87,7 @@ dirs_of() {  # the sweep directories of a study
   case "$1" in
     hybrid) echo "$twins $out/hitnet" ;;
     wikitext2) echo "$out/wikitext2_fp $out/wikitext2" ;;
-    search) ls -d "$out"/search/round* 2> /dev/null | tr '\n' ' ' ;;
+    search) ls -d "$out"/search/round* 2> /dev/null | sort -V | tr '\n' ' ' ;;
     *) echo "$out/$1" ;;
   esac
 }
@@ -105,9 +105,9 @@ case "$what" in
     study_sweep wikitext2 "$configs/wikitext2_fp.yaml" "$out/wikitext2_fp"
     study_sweep wikitext2 "$configs/wikitext2.yaml" "$out/wikitext2" "init.from=$out/wikitext2_fp"
     report wikitext2 $(dirs_of wikitext2) ;;
-  search)  # rounds 3 and up warm-start from the FP LSTM (pinned snapshot or its run)
+  search)  # rounds 3 and up warm-start from the FP twins (pinned snapshots or their runs)
     fp_twins
-    for round in "$configs"/search/round*.yaml; do
+    for round in $(ls "$configs"/search/round*.yaml | sort -V); do  # round 10 after 9
       study_sweep search "$round" "$out/search/$(basename "$round" .yaml)"
     done
     report search $(dirs_of search) ;;
