@@ -180,13 +180,24 @@ def describe_quant(config: dict) -> str:
         text = "HitNet"
     else:
         text = " + ".join(t for t in (weights, activations) if t) or "FP"
-    if any(s and s.get("unit_levels") == "ternary" for s in gate_specs(config).values()):
-        text += " (gates {0,½,1})"
+    text += _unit_levels_text(config)
     extras = [f"{method_name(spec)} {short}" for key, short in OTHER_PLACEMENTS.items()
               if not _is_fp(spec := placement(config, f"quant.{key}"))]
     if five_level_hidden(config):
         extras.append("h_t five-level")
     return " + ".join([text, *extras])
+
+
+def _unit_levels_text(config: dict) -> str:
+    """" (gates {0,½,1})" when a BTQ sigmoid gate has the half level, with the gates that do
+    not listed ("; z {0,1}": a binary update gate keeps a GRU's h_t exactly ternary)."""
+    groups = CELL_GATES.get(cell_of(config), CELL_GATES["lstm"])
+    levels = {gate: spec.get("unit_levels", "binary") for gate, spec in gate_specs(config).items()
+              if groups[gate] == "sigmoid" and not _is_fp(spec) and spec["method"] == "btq"}
+    if "ternary" not in levels.values():
+        return ""
+    binary = [gate for gate, level in levels.items() if level != "ternary"]
+    return " (gates {0,½,1}" + "".join(f"; {gate} {{0,1}}" for gate in binary) + ")"
 
 
 def five_level_hidden(config: dict) -> bool:
@@ -237,10 +248,16 @@ def _untrained(config: dict) -> bool:
     return not missing(epochs) and int(epochs) == 0
 
 
+# Keys added to the config after some runs were made, with the default those runs had.
+ADDED_KEY_DEFAULTS = {"quant.weight_granularity": "tensor"}
+
+
 def effective_config(config: dict) -> dict:
     """The config with what cannot change a run removed: ignored bookkeeping keys, the options
     a placement's method does not read, unset (null) placements, and in an untrained run
-    (train.epochs 0) what only training reads."""
+    (train.epochs 0) what only training reads. Keys added since a run was made take the
+    default it ran with (ADDED_KEY_DEFAULTS)."""
+    config = {**ADDED_KEY_DEFAULTS, **{k: v for k, v in config.items() if not missing(v)}}
     out = {}
     placements = {k[: -len(".method")] for k in config if k.endswith(".method")}
     untrained = _untrained(config)
@@ -307,6 +324,8 @@ def _token(key: str, effective: dict, config: dict) -> str:
         return str(value).upper() if str(value) == "sgd" else str(value).capitalize()
     if key == "init.sha256":
         return ""  # a pin of the warm start's checkpoint, not another experiment
+    if key == "quant.weight_granularity":
+        return "per-gate TTQ" if value == "gate" else ""
     if key.startswith("init.") and isinstance(value, str):
         return f"warm start ({PurePath(value).name})" if value else ""
     if key in SHORT_KEYS:

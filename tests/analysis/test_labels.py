@@ -1,7 +1,7 @@
 """Runs are named by what they are: the quantization scheme from the config, then the keys on
 which the compared runs differ."""
 from hitnet_analysis import describe_quant, flatten, run_labels
-from hitnet_analysis.labels import eval_mode_from_config, is_hitnet, scheme_rank
+from hitnet_analysis.labels import eval_mode_from_config, is_hitnet, scheme_rank, varying_keys
 
 from synthetic import HITNET, make_config
 
@@ -39,6 +39,19 @@ def test_schemes_in_words():
     assert describe_quant(flat(**{**half, "quant.gates.c": {"method": "fp"}})) == \
         "TTQ weights + BTQ activations (c: FP) (gates {0,½,1})"
     assert describe_quant(flat(**{**half, "model.cell": "gru"})) == "HitNet (gates {0,½,1})"
+    # A GRU with a binary update gate (its h_t exactly ternary) says which gate is binary.
+    assert describe_quant(flat(**{**half, "model.cell": "gru", "quant.gates.z": {
+        "method": "btq", "unit_levels": "binary"}})) == "HitNet (gates {0,½,1}; z {0,1})"
+
+
+def test_weight_granularity_shows_only_per_gate_and_older_runs_count_as_per_tensor():
+    old = make_config(**HITNET)  # a run made before quant.weight_granularity existed
+    old["quant"].pop("weight_granularity", None)
+    tensor = make_config(**{**HITNET, "quant.weight_granularity": "tensor"})
+    gate = make_config(**{**HITNET, "quant.weight_granularity": "gate"})
+    assert labels(old, tensor, gate)[2].endswith("per-gate TTQ")
+    assert "granularity" not in " ".join(labels(old, tensor, gate))
+    assert varying_keys([flatten(old), flatten(tensor)]) == []  # the same experiment
 
 
 def test_scheme_rank_orders_fp_weights_activations_both_hitnet():
