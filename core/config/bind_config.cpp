@@ -80,6 +80,9 @@ void bind_config(Schema& s, Config& c) {
   s.bind("quant.weight_granularity", q.weight_granularity, {"tensor", "gate"},
          "one threshold and scale per stacked recurrent weight matrix (tensor) or per gate's block "
          "of it (gate)");
+  s.bind("quant.recurrent_diagonal", q.recurrent_diagonal, {"shared", "apart"},
+         "W_hh's diagonal (a unit's weight on its own last output) quantized with the rest "
+         "(shared) or as a group of its own, with its own threshold and scale (apart)");
   for (int l = 0; l < QuantConfig::kLayerSlots; ++l) {
     const std::string prefix = "quant.layer" + std::to_string(l) + ".";
     auto& lw = q.layer[static_cast<std::size_t>(l)];

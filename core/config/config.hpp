@@ -42,6 +42,9 @@ struct QuantConfig {
   // matrix (W_ih, W_hh); "gate", each gate's block of it, as if every gate had its own matrix
   // (W_i, W_f, ... as papers write the cell).
   std::string weight_granularity = "tensor";
+  // W_hh's diagonal (each gate block's, a unit's weight on its own previous output): "shared",
+  // quantized with the rest; "apart", as a group of its own (a second threshold and scale).
+  std::string recurrent_diagonal = "shared";
   QuantSpec bias_quant;                    // biases (fp unless asked)
   QuantSpec sigmoid_quant;                 // every sigmoid gate: LSTM i, f, o; GRU r, z
   QuantSpec tanh_quant;                    // every tanh: LSTM g and tanh(c); GRU n

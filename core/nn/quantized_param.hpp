@@ -12,8 +12,10 @@ namespace hitnet {
 class QuantizedParam {
  public:
   QuantizedParam(ParameterStore& store, const std::string& name, int rows, int cols,
-                 QuantizerPtr quantizer, int row_blocks = 1)
-      : store_(store), id_(store.declare(name, rows, cols)), q_(std::move(quantizer), row_blocks) {}
+                 QuantizerPtr quantizer, int row_blocks = 1, bool diagonal_apart = false)
+      : store_(store),
+        id_(store.declare(name, rows, cols)),
+        q_(std::move(quantizer), row_blocks, diagonal_apart) {}
   // A tensor declared elsewhere (a decoder tied to the embedding table).
   QuantizedParam(ParameterStore& store, int id, QuantizerPtr quantizer)
       : store_(store), id_(id), q_(std::move(quantizer)) {}

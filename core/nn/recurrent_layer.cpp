@@ -35,7 +35,7 @@ RecurrentLayer::RecurrentLayer(const CellInfo& cell, ParameterStore& store, int 
       w_ih_(store, name_ + ".w_ih", cell.blocks * hidden, input, std::move(quant.w_ih),
             quant.weight_blocks),
       w_hh_(store, name_ + ".w_hh", cell.blocks * hidden, hidden, std::move(quant.w_hh),
-            quant.weight_blocks),
+            quant.weight_blocks, quant.recurrent_diagonal_apart),
       b_ih_(store, name_ + bias_name(cell), cell.blocks * hidden, 1, std::move(quant.b_ih)),
       inv_sigmoid_slope_(1.0f / quant.sigmoid_slope),
       inv_tanh_slope_(1.0f / quant.tanh_slope) {

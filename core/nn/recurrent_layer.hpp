@@ -28,8 +28,9 @@ struct LayerState {
 // build_model). Null quantizers mean full precision.
 struct LayerQuant {
   QuantizerPtr w_ih, w_hh;
-  int weight_blocks = 1;    // w_ih and w_hh quantized per block of rows: 1, or the cell's gates
-  QuantizerPtr b_ih, b_hh;  // b_hh only for cells with a recurrent bias (GRU)
+  int weight_blocks = 1;  // w_ih and w_hh quantized per block of rows: 1, or the cell's gates
+  bool recurrent_diagonal_apart = false;      // w_hh's gate blocks' diagonals quantized apart
+  QuantizerPtr b_ih, b_hh;                    // b_hh only for cells with a recurrent bias (GRU)
   std::map<std::string, QuantizerPtr> gates;  // gate table name -> quantizer
   float sigmoid_slope = 1.0f, tanh_slope = 1.0f;
 };

@@ -62,6 +62,7 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
     lq.w_ih = make(input_weight_spec(q, l).spec, Domain::kWeight);
     lq.w_hh = make(recurrent_weight_spec(q, l).spec, Domain::kWeight);
     lq.weight_blocks = q.weight_granularity == "gate" ? cell.blocks : 1;
+    lq.recurrent_diagonal_apart = q.recurrent_diagonal == "apart";
     lq.b_ih = make(q.bias_quant, Domain::kWeight);
     if (cell.recurrent_bias) lq.b_hh = make(q.bias_quant, Domain::kWeight);
     for (const GateSpec& g : cell.gates) lq.gates[g.name] = make(gate_spec(q, g).spec, g.domain);

@@ -133,6 +133,10 @@ void check_packable(const Config& cfg) {
     refuse("quant.weight_granularity", "'" + q.weight_granularity +
                                            "' cannot be packed yet: the packed format holds one "
                                            "scale per weight matrix (granularity 'tensor')");
+  if (q.recurrent_diagonal != "shared")
+    refuse("quant.recurrent_diagonal", "'" + q.recurrent_diagonal +
+                                           "' cannot be packed yet: the packed format holds one "
+                                           "scale per weight matrix");
   if (q.bias_quant.method != "fp" && q.bias_quant.method != "ttq")
     refuse("quant.bias_quant", "method '" + q.bias_quant.method +
                                    "' cannot be packed: biases are stored as fp or ttq values");

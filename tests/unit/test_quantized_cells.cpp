@@ -214,3 +214,61 @@ TEST_CASE("quant.weight_granularity reaches every recurrent weight from the conf
     }
   }
 }
+
+TEST_CASE("a recurrent matrix's diagonal quantized apart gets a threshold and scale of its own",
+          "[quant][cells]") {
+  const int hidden = 30, blocks = 3;
+  Rng rng(4);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Matrix w(blocks * hidden, hidden);
+  for (Eigen::Index k = 0; k < w.size(); ++k) w.data()[k] = u(rng);
+  for (int b = 0; b < blocks; ++b)
+    for (int i = 0; i < hidden; ++i)
+      w(b * hidden + i, i) = -6.0f - 0.1f * float(i);  // a strong self-loop
+  QuantizedTensor apart(quantizer("ttq", Domain::kWeight), 1, true);
+  apart.apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, Pass::train());
+  // The diagonal entries, and the rest, each quantized by TTQ's definition as a tensor of their
+  // own (to rounding: the scale's sum runs in another order here).
+  Matrix diagonal(blocks * hidden, 1), rest = w, q_rest = Matrix(apart.values());
+  for (int b = 0; b < blocks; ++b)
+    for (int i = 0; i < hidden; ++i) diagonal(b * hidden + i, 0) = w(b * hidden + i, i);
+  const Matrix q_diagonal = ttq_by_hand(diagonal);
+  for (int b = 0; b < blocks; ++b)
+    for (int i = 0; i < hidden; ++i) {
+      CHECK(apart.values()(b * hidden + i, i) ==
+            Approx(q_diagonal(b * hidden + i, 0)).epsilon(1e-6));
+      rest(b * hidden + i, i) = 0, q_rest(b * hidden + i, i) = 0;
+    }
+  // The rest: TTQ over the off-diagonal entries alone (zeros put in the diagonal's place would
+  // change the mean, so compare the nonzero levels and their positions).
+  std::vector<float> off;
+  for (Eigen::Index c = 0; c < w.cols(); ++c)
+    for (Eigen::Index r = 0; r < w.rows(); ++r)
+      if (r % hidden != c) off.push_back(w(r, c));
+  const Matrix q_off =
+      ttq_by_hand(Eigen::Map<const Matrix>(off.data(), Eigen::Index(off.size()), 1));
+  std::size_t k = 0;
+  for (Eigen::Index c = 0; c < w.cols(); ++c)
+    for (Eigen::Index r = 0; r < w.rows(); ++r)
+      if (r % hidden != c)
+        CHECK(apart.values()(r, c) == Approx(q_off(Eigen::Index(k++), 0)).epsilon(1e-6));
+  // Shared, the diagonal's one scale is far below its entries.
+  QuantizedTensor shared(quantizer("ttq", Domain::kWeight));
+  shared.apply(ConstMatrixMap(w.data(), w.rows(), w.cols()), rng, Pass::train());
+  CHECK(std::abs(shared.values()(0, 0)) < std::abs(apart.values()(0, 0)));
+  CHECK(apart.values()(0, 0) < -6.0f);
+}
+
+TEST_CASE("quant.recurrent_diagonal apart reaches W_hh only", "[quant][cells][config]") {
+  for (const char* cell : {"lstm", "gru"}) {
+    const Config cfg = load_config(std::string(HITNET_SOURCE_DIR) + "/configs/tiny_synthetic.yaml",
+                                   {std::string("model.cell=") + cell, "quant.weight_quant=ttq",
+                                    "quant.recurrent_diagonal=apart"});
+    const auto model = build_model(cfg, cfg.data.synthetic_vocab);
+    for (const auto& w : model->weights()) {
+      INFO(cell << " " << w.name);
+      if (w.name.find(".w_hh") != std::string::npos) CHECK(w.quantized->diagonal_apart());
+      if (w.name.find(".w_ih") != std::string::npos) CHECK_FALSE(w.quantized->diagonal_apart());
+    }
+  }
+}
