@@ -249,7 +249,7 @@ def _untrained(config: dict) -> bool:
 
 
 # Keys added to the config after some runs were made, with the default those runs had.
-ADDED_KEY_DEFAULTS = {"quant.weight_granularity": "tensor"}
+ADDED_KEY_DEFAULTS = {"quant.weight_granularity": "tensor", "quant.recurrent_diagonal": "shared"}
 
 
 def effective_config(config: dict) -> dict:
@@ -326,6 +326,8 @@ def _token(key: str, effective: dict, config: dict) -> str:
         return ""  # a pin of the warm start's checkpoint, not another experiment
     if key == "quant.weight_granularity":
         return "per-gate TTQ" if value == "gate" else ""
+    if key == "quant.recurrent_diagonal":
+        return "W_hh diagonal apart" if value == "apart" else ""
     if key.startswith("init.") and isinstance(value, str):
         return f"warm start ({PurePath(value).name})" if value else ""
     if key in SHORT_KEYS:

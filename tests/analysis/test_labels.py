@@ -52,6 +52,9 @@ def test_weight_granularity_shows_only_per_gate_and_older_runs_count_as_per_tens
     assert labels(old, tensor, gate)[2].endswith("per-gate TTQ")
     assert "granularity" not in " ".join(labels(old, tensor, gate))
     assert varying_keys([flatten(old), flatten(tensor)]) == []  # the same experiment
+    apart = make_config(**{**HITNET, "quant.recurrent_diagonal": "apart"})
+    assert labels(old, apart)[1].endswith("W_hh diagonal apart")
+    assert "diagonal" not in labels(old, apart)[0]
 
 
 def test_scheme_rank_orders_fp_weights_activations_both_hitnet():
