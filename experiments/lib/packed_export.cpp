@@ -3,6 +3,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <tuple>
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
@@ -129,14 +130,15 @@ void check_packable(const Config& cfg) {
     refuse("quant.decoder_weight_quant", "method '" + q.decoder_weight_quant.method +
                                              "' cannot be packed: the packed format keeps the "
                                              "decoder in full precision (fp)");
-  if (q.weight_granularity != "tensor")
-    refuse("quant.weight_granularity", "'" + q.weight_granularity +
-                                           "' cannot be packed yet: the packed format holds one "
-                                           "scale per weight matrix (granularity 'tensor')");
-  if (q.recurrent_diagonal != "shared")
-    refuse("quant.recurrent_diagonal", "'" + q.recurrent_diagonal +
-                                           "' cannot be packed yet: the packed format holds one "
-                                           "scale per weight matrix");
+  // Weight groups with scales of their own (core/nn/quantized_tensor.hpp) are not in the format.
+  for (const auto& [key, value, packable] :
+       {std::tuple{"quant.weight_granularity", q.weight_granularity, "tensor"},
+        std::tuple{"quant.recurrent_diagonal", q.recurrent_diagonal, "shared"}})
+    if (value != packable)
+      refuse(key, "'" + value +
+                      "' cannot be packed yet: the packed format holds one scale per "
+                      "weight matrix ('" +
+                      packable + "')");
   if (q.bias_quant.method != "fp" && q.bias_quant.method != "ttq")
     refuse("quant.bias_quant", "method '" + q.bias_quant.method +
                                    "' cannot be packed: biases are stored as fp or ttq values");
