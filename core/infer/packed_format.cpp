@@ -59,7 +59,11 @@ class Writer {
       return float_tensor(name, f->rows, f->cols, f->values);
     const auto& t = std::get<TernaryMatrix>(w);
     tensor_header(name, kTernary, t.rows, t.cols);
-    put(t.scale);
+    put(uint32_t(t.scales.size()));
+    put(uint8_t(t.diagonal_apart()));
+    put_array(std::vector<uint8_t>(3, 0));
+    put_array(t.scales);
+    put_array(t.diagonal_scales);  // empty unless the diagonal is apart
     put(uint32_t(t.words));
     align();
     put_array(t.plus);
@@ -79,7 +83,8 @@ class Writer {
 // Bounds-checked reading; every failure names the source, the byte offset and what was read.
 class Reader {
  public:
-  Reader(std::string_view bytes, const std::string& source) : bytes_(bytes), source_(source) {}
+  Reader(std::string_view bytes, const std::string& source, uint32_t version)
+      : bytes_(bytes), source_(source), version_(version) {}
 
   [[noreturn]] void fail(const std::string& what) const {
     throw FormatError(source_ + ": " + what + " (at byte " + std::to_string(pos_) + ")");
@@ -153,7 +158,10 @@ class Reader {
     }
     TernaryMatrix t;
     t.rows = rows, t.cols = cols;
-    t.scale = get<float>("ternary scale");
+    if (version_ == 2)
+      t.scales = {get<float>("ternary scale")};  // one scale, no diagonal group
+    else
+      ternary_groups(name, t);
     t.words = int(get<uint32_t>("words per row"));
     if (t.words != TernaryMatrix::words_for(cols))
       fail("malformed: tensor '" + name + "' has " + std::to_string(t.words) + " words per row, " +
@@ -164,16 +172,35 @@ class Reader {
     t.minus = get_array<uint64_t>(std::size_t(rows) * t.words, "-1 plane");
     return t;
   }
+  // Version 3: the row blocks and the diagonal flag, checked against the shape before their
+  // scales are read (and allocated), then the scales.
+  void ternary_groups(const std::string& name, TernaryMatrix& t) {
+    const auto blocks = get<uint32_t>("row blocks");
+    const auto diagonal = get<uint8_t>("diagonal flag");
+    if (diagonal > 1)
+      fail("malformed: tensor '" + name + "' has diagonal flag " + std::to_string(diagonal) +
+           ", expected 0 or 1");
+    if (const std::string problem =
+            TernaryMatrix::grouping_error(t.rows, t.cols, blocks, diagonal == 1);
+        !problem.empty())
+      fail("malformed: tensor '" + name + "': " + problem);
+    expect_zero(3, "ternary reserved bytes");
+    t.scales = get_array<float>(blocks, ("scales of tensor '" + name + "'").c_str());
+    if (diagonal)
+      t.diagonal_scales =
+          get_array<float>(blocks, ("diagonal scales of tensor '" + name + "'").c_str());
+  }
 
  private:
   std::string_view bytes_;
   const std::string& source_;
+  uint32_t version_;
   std::size_t pos_ = 0;
 };
 
 // The header checks that come before anything else is read: what the file is, which version,
-// whether it is whole and whether its bytes are the ones written.
-void check_envelope(std::string_view bytes, const std::string& source) {
+// whether it is whole and whether its bytes are the ones written. Returns the version.
+uint32_t check_envelope(std::string_view bytes, const std::string& source) {
   const std::string_view magic(kMagic, sizeof kMagic);
   const bool magic_prefix = bytes.substr(0, magic.size()) == magic.substr(0, bytes.size());
   if (bytes.empty()) throw FormatError(source + ": empty file, not a hitnet packed model");
@@ -190,9 +217,10 @@ void check_envelope(std::string_view bytes, const std::string& source) {
   uint64_t size;
   std::memcpy(&version, bytes.data() + 8, sizeof version);
   std::memcpy(&size, bytes.data() + 16, sizeof size);
-  if (version != kPackedFormatVersion)
+  if (version < kOldestReadableVersion || version > kPackedFormatVersion)
     throw FormatError(source + ": packed format version " + std::to_string(version) +
-                      ", this build reads version " + std::to_string(kPackedFormatVersion) +
+                      ", this build reads versions " + std::to_string(kOldestReadableVersion) +
+                      " to " + std::to_string(kPackedFormatVersion) +
                       (version > kPackedFormatVersion ? " (written by a newer hitnet-export)"
                                                       : " (re-export the run)"));
   if (size < bytes.size())
@@ -214,6 +242,7 @@ void check_envelope(std::string_view bytes, const std::string& source) {
         << stored << ", computed " << actual << ")";
     throw FormatError(msg.str());
   }
+  return version;
 }
 
 }  // namespace
@@ -260,8 +289,8 @@ std::string serialize_packed(const PackedModel& m) {
 }
 
 PackedModel parse_packed(std::string_view bytes, const std::string& source) {
-  check_envelope(bytes, source);
-  Reader r(bytes.substr(0, bytes.size() - kChecksumBytes), source);
+  const uint32_t version = check_envelope(bytes, source);
+  Reader r(bytes.substr(0, bytes.size() - kChecksumBytes), source, version);
   r.take(kHeaderBytes, "header");
 
   PackedModel m;

@@ -2,7 +2,7 @@
 // The packed model file (.hnt): a PackedModel as bytes, and back. Layout, field by field, in
 // docs/packed-format.md: a header (magic "HITNETPK", format version, file size), the model's
 // shape and quantization scheme, the vocabulary, metadata, the tensors (ternary ones as two bit
-// planes and a scale, 64-byte aligned so the file could be mapped and used in place) and a
+// planes and their scales, 64-byte aligned so the file could be mapped and used in place) and a
 // CRC-64 of everything before it.
 //
 // Reading never trusts the bytes: a file that is empty, foreign, of another format version,
@@ -22,7 +22,10 @@ struct FormatError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr uint32_t kPackedFormatVersion = 2;
+// Written: version 3 (a scale per block of rows, and W_hh's diagonal apart, in each ternary
+// tensor). Read: 3, and 2 (one scale per ternary tensor).
+inline constexpr uint32_t kPackedFormatVersion = 3;
+inline constexpr uint32_t kOldestReadableVersion = 2;
 
 // The file's bytes. Throws std::invalid_argument when the model is inconsistent (validate()).
 std::string serialize_packed(const PackedModel& model);

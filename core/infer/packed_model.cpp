@@ -35,9 +35,19 @@ void check_weight(const std::string& name, const WeightMatrix& w, int rows, int 
                                 std::to_string(TernaryMatrix::words_for(cols)));
   expect_size(name + " (+1 plane)", t.plus.size(), std::size_t(rows) * t.words);
   expect_size(name + " (-1 plane)", t.minus.size(), std::size_t(rows) * t.words);
-  if (!std::isfinite(t.scale) || t.scale < 0.0f)
-    throw std::invalid_argument(name + " has scale " + std::to_string(t.scale) +
-                                ", expected a finite value >= 0");
+  if (const std::string problem =
+          TernaryMatrix::grouping_error(rows, cols, t.scales.size(), t.diagonal_apart());
+      !problem.empty())
+    throw std::invalid_argument(name + ": " + problem);
+  if (t.diagonal_apart())
+    expect_size(name + " diagonal scales", t.diagonal_scales.size(), t.scales.size());
+  for (const auto* group : {&t.scales, &t.diagonal_scales})
+    for (std::size_t k = 0; k < group->size(); ++k)
+      if (const float scale = (*group)[k]; !std::isfinite(scale) || scale < 0.0f)
+        throw std::invalid_argument(name + " has " +
+                                    (group == &t.scales ? "scale " : "diagonal scale ") +
+                                    std::to_string(scale) + " in row block " + std::to_string(k) +
+                                    ", expected a finite value >= 0");
   const int tail = cols % 64;
   const uint64_t padding = tail ? ~((uint64_t{1} << tail) - 1) : 0;
   for (int r = 0; r < rows; ++r)
@@ -80,7 +90,7 @@ int cols_of(const WeightMatrix& w) {
 std::size_t bytes_of(const WeightMatrix& w) {
   if (const auto* f = std::get_if<FloatMatrix>(&w)) return f->values.size() * sizeof(float);
   const auto& t = std::get<TernaryMatrix>(w);
-  return 2 * t.plane_bytes() + sizeof t.scale;
+  return 2 * t.plane_bytes() + (t.scales.size() + t.diagonal_scales.size()) * sizeof(float);
 }
 
 bool PackedModel::hidden_ternary(int layer) const {

@@ -1,10 +1,11 @@
 #pragma once
 // A trained language model as the inference library runs it: embedding -> N x (LSTM | GRU) ->
 // linear decoder -> log-softmax, with each recurrent weight matrix either ternary (TTQ, two bit
-// planes and a scale) or full precision, and each activation placement either full precision
-// or BTQ rounded to its nearest level (the trainer's deterministic evaluation; a sigmoid output
-// to {0, 1}, or to {0, 1/2, 1} where trained with unit_levels: ternary). The equations are
-// the training code's (core/nn/lstm.hpp, core/nn/gru.hpp); docs/packed-format.md has the file.
+// planes and a scale per group of weights) or full precision, and each activation placement either
+// full precision or BTQ rounded to its nearest level (the trainer's deterministic evaluation; a
+// sigmoid output to {0, 1}, or to {0, 1/2, 1} where trained with unit_levels: ternary). The
+// equations are the training code's (core/nn/lstm.hpp, core/nn/gru.hpp); docs/packed-format.md has
+// the file.
 //
 // Plain data: hitnet-export fills one from a run, packed_format.hpp writes and reads it, a
 // Session (session.hpp) runs it.
@@ -44,7 +45,7 @@ inline bool is_ternary(const WeightMatrix& w) {
 }
 int rows_of(const WeightMatrix& w);
 int cols_of(const WeightMatrix& w);
-std::size_t bytes_of(const WeightMatrix& w);  // as stored: planes and scale, or float32 values
+std::size_t bytes_of(const WeightMatrix& w);  // as stored: planes and scales, or float32 values
 
 struct PackedLayer {
   WeightMatrix w_ih, w_hh;     // (gates·H x input), (gates·H x H); gates stacked as in training

@@ -18,13 +18,14 @@ RowMajorMap map(const FloatMatrix& m) {
   return RowMajorMap(m.values.data(), m.rows, m.cols);
 }
 
-// α·T as float32, the values the trainer's quantizer produces.
+// W = α·T as float32 (each weight with its group's α), the values the trainer's quantizer
+// produces.
 Eigen::MatrixXf expand(const WeightMatrix& w) {
   const auto* t = std::get_if<TernaryMatrix>(&w);
   if (!t) return {};
   Eigen::MatrixXf m(t->rows, t->cols);
   for (int r = 0; r < t->rows; ++r)
-    for (int c = 0; c < t->cols; ++c) m(r, c) = t->scale * float(t->code(r, c));
+    for (int c = 0; c < t->cols; ++c) m(r, c) = t->weight(r, c);
   return m;
 }
 
@@ -60,11 +61,8 @@ void round_to_levels(Eigen::MatrixXf& m, Eigen::Index row, Eigen::Index n, Level
 }  // namespace
 
 Session::Session(const PackedModel& model, int batch, Engine engine, Isa isa)
-    : model_(model),
-      batch_(batch),
-      engine_(engine),
-      isa_(isa),
-      kernels_(&kernel_variant(isa)) {  // throws when the CPU does not have it
+    : model_(model), batch_(batch), engine_(engine), isa_(isa) {
+  kernel_variant(isa);  // throws when this build or the CPU does not have it
   if (batch < 1)
     throw std::invalid_argument("Session: batch must be >= 1, got " + std::to_string(batch));
   model.validate();
@@ -76,11 +74,11 @@ Session::Session(const PackedModel& model, int batch, Engine engine, Isa isa)
     if (engine == Engine::kFloat32Gemm) {
       w.w_ih.expanded = expand(layer.w_ih);
       w.w_hh.expanded = expand(layer.w_hh);
-    } else {  // ternary matrices that multiply float inputs: in their kernel's layout
-      const auto* ih = std::get_if<TernaryMatrix>(&layer.w_ih);
-      const auto* hh = std::get_if<TernaryMatrix>(&layer.w_hh);
-      if (ih && !model.input_ternary(int(l))) w.w_ih.from_floats.emplace(isa, *ih);
-      if (hh && !ternary_hidden_[l]) w.w_hh.from_floats.emplace(isa, *hh);
+    } else {  // ternary matrices in the layout of their kernel, for their kind of input
+      if (const auto* ih = std::get_if<TernaryMatrix>(&layer.w_ih))
+        w.w_ih.ternary.emplace(isa, *ih, model.input_ternary(int(l)));
+      if (const auto* hh = std::get_if<TernaryMatrix>(&layer.w_hh))
+        w.w_hh.ternary.emplace(isa, *hh, ternary_hidden_[l]);
     }
     prepared_.push_back(std::move(w));
     LayerState s;
@@ -108,26 +106,14 @@ void Session::reset(int stream) {
   output_steps_ = 0;
 }
 
-void Session::multiply(const WeightMatrix& w, const Prepared& prepared, const Matrix& x,
+void Session::multiply(const WeightMatrix& w, Prepared& prepared, const Matrix& x,
                        const TernaryPlanes* planes, Matrix& out) {
-  if (const auto* f = std::get_if<FloatMatrix>(&w)) {
+  if (const auto* f = std::get_if<FloatMatrix>(&w))
     out.noalias() = map(*f) * x;
-    return;
-  }
-  if (engine_ == Engine::kFloat32Gemm) {
+  else if (engine_ == Engine::kFloat32Gemm)
     out.noalias() = prepared.expanded * x;
-    return;
-  }
-  const auto& t = std::get<TernaryMatrix>(w);
-  out.resize(t.rows, batch_);
-  if (planes) {
-    counts_.resize(std::size_t(t.rows) * batch_);
-    kernels_->ternary_times_ternary(t, *planes, batch_, counts_.data());
-    out = t.scale * Eigen::Map<const Eigen::MatrixXi>(counts_.data(), t.rows, batch_).cast<float>();
-  } else {
-    (*prepared.from_floats)(x.data(), batch_, out.data());
-    out *= t.scale;
-  }
+  else
+    (*prepared.ternary)(x, planes, out);
 }
 
 void Session::products(std::size_t l, const Matrix& x, const TernaryPlanes* planes) {

@@ -13,8 +13,9 @@
 // in its deterministic evaluation: BTQ placements round to their nearest level, nothing is
 // sampled, no dropout. Products with ternary weights use the ternary kernels: ternary x ternary
 // where the input is a ternary hidden state (popcounts, exact integers), ternary x float where it
-// is the embedding or a full-precision state (adds and subtracts); each result is scaled by α
-// once. Full-precision matrices (embedding, decoder, fp weights) use Eigen. Single-threaded.
+// is the embedding or a full-precision state (adds and subtracts); each result is scaled by its
+// row block's α once, and a diagonal apart is added (scaled_ternary_product.hpp). Full-precision
+// matrices (embedding, decoder, fp weights) use Eigen. Single-threaded.
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -23,6 +24,7 @@
 #include <Eigen/Core>
 
 #include "core/infer/packed_model.hpp"
+#include "core/infer/scaled_ternary_product.hpp"
 #include "core/infer/ternary_kernels.hpp"
 
 namespace hitnet::infer {
@@ -30,7 +32,7 @@ namespace hitnet::infer {
 // How products with ternary weight matrices are computed.
 enum class Engine {
   kTernary,      // the ternary kernels on the bit planes (what the packed format is for)
-  kFloat32Gemm,  // the matrices expanded to float32 α·T and multiplied by Eigen's GEMM: the
+  kFloat32Gemm,  // the matrices expanded to float32 W = α·T and multiplied by Eigen's GEMM: the
                  // float32 path of the same model, for comparisons and benchmarks
 };
 
@@ -70,14 +72,14 @@ class Session {
   };
   struct Prepared {   // what the session makes of a stored ternary matrix, once
     Matrix expanded;  // kFloat32Gemm: α·T as float32
-    std::optional<TernaryFloatProduct> from_floats;  // kTernary, when its input is float
+    std::optional<ScaledTernaryProduct> ternary;  // kTernary
   };
   struct LayerWeights {
     Prepared w_ih, w_hh;
   };
 
   // out = W x for the batch; `planes` is x as bit planes when x is ternary, else null.
-  void multiply(const WeightMatrix& w, const Prepared& prepared, const Matrix& x,
+  void multiply(const WeightMatrix& w, Prepared& prepared, const Matrix& x,
                 const TernaryPlanes* planes, Matrix& out);
   // Layer l's step on input x (its planes when x is ternary), updating states_[l].
   // The products every cell starts with: gates_ = W_ih x + b_ih, recurrent_ = W_hh h.
@@ -90,12 +92,10 @@ class Session {
   int batch_;
   Engine engine_;
   Isa isa_;
-  const KernelVariant* kernels_;
   std::vector<bool> ternary_hidden_;
   std::vector<LayerWeights> prepared_;
   std::vector<LayerState> states_;
   Matrix embedded_, gates_, recurrent_, outputs_, logits_;
-  std::vector<int32_t> counts_;
   int output_steps_ = 0;  // steps of the last step() / steps() call; 0 after advance()
 };
 

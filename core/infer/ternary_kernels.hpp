@@ -6,7 +6,7 @@
 //   ternary x float     out = T·x as sums and differences of the x values T selects, looked
 //                       up in tables of subset sums of x (portable: 8 columns per lookup and
 //                       row; vector variants: 3 columns for 8 rows per permute)
-// The caller multiplies the result by the matrix's scale α once per output.
+// The caller multiplies each output by its row's scale α (scaled_ternary_product.hpp).
 //
 // Each product has a portable version and, on x86-64, AVX2 and AVX-512 versions (the latter
 // with the VPOPCNTDQ popcount where the CPU has it), compiled with target attributes so that one

@@ -2,14 +2,28 @@
 
 #include <algorithm>
 #include <stdexcept>
-#include <string>
 
 namespace hitnet::infer {
 
 TernaryMatrix TernaryMatrix::from_codes(const int8_t* codes, int rows, int cols, float scale) {
+  return from_codes(codes, rows, cols, std::vector<float>{scale});
+}
+
+TernaryMatrix TernaryMatrix::from_codes(const int8_t* codes, int rows, int cols,
+                                        std::vector<float> scales,
+                                        std::vector<float> diagonal_scales) {
   if (rows < 0 || cols < 0) throw std::invalid_argument("TernaryMatrix: negative shape");
+  if (const std::string problem =
+          grouping_error(rows, cols, scales.size(), !diagonal_scales.empty());
+      !problem.empty())
+    throw std::invalid_argument("TernaryMatrix: " + problem);
+  if (!diagonal_scales.empty() && diagonal_scales.size() != scales.size())
+    throw std::invalid_argument("TernaryMatrix: " + std::to_string(diagonal_scales.size()) +
+                                " diagonal scales for " + std::to_string(scales.size()) +
+                                " row blocks");
   TernaryMatrix m;
-  m.rows = rows, m.cols = cols, m.words = words_for(cols), m.scale = scale;
+  m.rows = rows, m.cols = cols, m.words = words_for(cols);
+  m.scales = std::move(scales), m.diagonal_scales = std::move(diagonal_scales);
   m.plus.assign(std::size_t(rows) * m.words, 0);
   m.minus.assign(m.plus.size(), 0);
   for (int r = 0; r < rows; ++r)
@@ -25,6 +39,21 @@ TernaryMatrix TernaryMatrix::from_codes(const int8_t* codes, int rows, int cols,
       if (v < 0) m.minus[word] |= bit;
     }
   return m;
+}
+
+std::string TernaryMatrix::grouping_error(int rows, int cols, std::size_t blocks,
+                                          bool diagonal_apart) {
+  const std::string shape = std::to_string(rows) + " x " + std::to_string(cols);
+  if (blocks < 1) return "0 row blocks, at least 1 (one scale for the matrix) expected";
+  if (std::size_t(rows) % blocks != 0)
+    return "the " + shape + " matrix does not split into " + std::to_string(blocks) +
+           " equal row blocks";
+  // The diagonal r % cols == c of each stacked square block: rows a multiple of cols.
+  if (diagonal_apart && (cols < 1 || rows % cols != 0))
+    return "a diagonal apart needs stacked square blocks (rows a multiple of columns), the "
+           "matrix is " +
+           shape;
+  return "";
 }
 
 int TernaryMatrix::code(int r, int c) const {

@@ -50,6 +50,10 @@ PlacedSpec recurrent_weight_spec(const QuantConfig& q, int layer) {
                      &QuantConfig::LayerWeights::recurrent_weight_quant);
 }
 
+WeightGroups weight_groups(const QuantConfig& q, const CellInfo& cell) {
+  return {q.weight_granularity == "gate" ? cell.blocks : 1, q.recurrent_diagonal == "apart"};
+}
+
 std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
   const auto& m = cfg.model;
   const auto& q = cfg.quant;
@@ -61,8 +65,9 @@ std::unique_ptr<LanguageModel> build_model(const Config& cfg, int vocab) {
     LayerQuant lq;
     lq.w_ih = make(input_weight_spec(q, l).spec, Domain::kWeight);
     lq.w_hh = make(recurrent_weight_spec(q, l).spec, Domain::kWeight);
-    lq.weight_blocks = q.weight_granularity == "gate" ? cell.blocks : 1;
-    lq.recurrent_diagonal_apart = q.recurrent_diagonal == "apart";
+    const WeightGroups groups = weight_groups(q, cell);
+    lq.weight_blocks = groups.row_blocks;
+    lq.recurrent_diagonal_apart = groups.recurrent_diagonal_apart;
     lq.b_ih = make(q.bias_quant, Domain::kWeight);
     if (cell.recurrent_bias) lq.b_hh = make(q.bias_quant, Domain::kWeight);
     for (const GateSpec& g : cell.gates) lq.gates[g.name] = make(gate_spec(q, g).spec, g.domain);

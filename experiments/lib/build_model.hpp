@@ -7,6 +7,7 @@
 
 #include "core/config/config.hpp"
 #include "core/nn/language_model.hpp"
+#include "core/nn/recurrent_layer.hpp"
 
 namespace hitnet {
 
@@ -25,5 +26,13 @@ PlacedSpec gate_spec(const QuantConfig& q, const GateSpec& gate);
 // quant.weight_quant.
 PlacedSpec input_weight_spec(const QuantConfig& q, int layer);
 PlacedSpec recurrent_weight_spec(const QuantConfig& q, int layer);
+
+// How a layer's W_ih and W_hh split into groups quantized each with its own threshold and scale
+// (core/nn/quantized_tensor.hpp), as the layers are built and the exporter packs them.
+struct WeightGroups {
+  int row_blocks = 1;                     // W_ih and W_hh: quant.weight_granularity gate: per gate
+  bool recurrent_diagonal_apart = false;  // W_hh only: quant.recurrent_diagonal apart
+};
+WeightGroups weight_groups(const QuantConfig& q, const CellInfo& cell);
 
 }  // namespace hitnet

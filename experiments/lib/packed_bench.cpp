@@ -8,6 +8,7 @@
 #include <span>
 
 #include "core/infer/packed_format.hpp"
+#include "core/infer/scaled_ternary_product.hpp"
 #include "core/infer/session.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/packed_export.hpp"
@@ -115,35 +116,19 @@ Figures measure(const infer::PackedModel& model, infer::Engine engine, int batch
     for (int r = 0; r < dense.rows(); ++r)
       for (int c = 0; c < H; ++c)
         if (const auto* t = std::get_if<infer::TernaryMatrix>(&w))
-          dense(r, c) = t->scale * float(t->code(r, c));
+          dense(r, c) = t->weight(r, c);
         else
           dense(r, c) = std::get<infer::FloatMatrix>(w).row(r)[c];
     products = calls_per_second([&] { out.noalias() = dense * h; }, seconds);
-  } else {
+  } else {  // as a session multiplies: prepared once, then kernels, scales, diagonal
     const auto& t = std::get<infer::TernaryMatrix>(w);
-    const infer::Isa isa = infer::best_isa();
-    out.resize(t.rows, batch);
+    infer::TernaryPlanes planes;
     if (model.hidden_ternary(0)) {
-      infer::TernaryPlanes planes;
       planes.resize(batch, t.words);
       for (int b = 0; b < batch; ++b) planes.set(b, h.col(b).data(), H);
-      std::vector<int32_t> counts(std::size_t(t.rows) * batch);
-      products = calls_per_second(
-          [&] {
-            infer::ternary_times_ternary(isa, t, planes, batch, counts.data());
-            out = t.scale *
-                  Eigen::Map<const Eigen::MatrixXi>(counts.data(), t.rows, batch).cast<float>();
-          },
-          seconds);
-    } else {
-      const infer::TernaryFloatProduct product(isa, t);  // the layout prepared once, as a session
-      products = calls_per_second(
-          [&] {
-            product(h.data(), batch, out.data());
-            out *= t.scale;
-          },
-          seconds);
     }
+    infer::ScaledTernaryProduct product(infer::best_isa(), t, model.hidden_ternary(0));
+    products = calls_per_second([&] { product(h, &planes, out); }, seconds);
   }
   f.product_us = 1e6 / products;
   return f;

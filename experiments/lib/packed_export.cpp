@@ -3,11 +3,11 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
-#include <tuple>
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
 #include "core/io/checkpoint.hpp"
+#include "core/nn/quantized_tensor.hpp"
 #include "core/nn/recurrent_layer.hpp"
 #include "core/quant/registry.hpp"
 #include "experiments/lib/build_model.hpp"
@@ -85,32 +85,39 @@ infer::FloatMatrix row_major(ConstMatrixMap m) {
   return f;
 }
 
-// Q(W) as the trainer's quantizer computes it at evaluation.
-Matrix quantized(const QuantSpec& spec, ConstMatrixMap w) {
-  Matrix q(w.rows(), w.cols());
+// Q(W) as the trainer computes it at evaluation: its quantizer over the same groups of W.
+Matrix quantized(const QuantSpec& spec, ConstMatrixMap w, int row_blocks = 1,
+                 bool diagonal_apart = false) {
+  QuantizedTensor q(make_quantizer(spec, Domain::kWeight), row_blocks, diagonal_apart);
   Rng unused(0);  // TTQ draws nothing
-  make_quantizer(spec, Domain::kWeight)
-      ->apply(w.data(), q.data(), nullptr, std::size_t(w.size()), unused,
-              Pass::evaluate(EvalMode::kDeterministic));
-  return q;
+  q.apply(w, unused, Pass::evaluate(EvalMode::kDeterministic));
+  return q.values();
 }
 
-infer::WeightMatrix weight(const PlacedSpec& p, ConstMatrixMap w, const std::string& name) {
+infer::WeightMatrix weight(const PlacedSpec& p, ConstMatrixMap w, int row_blocks,
+                           bool diagonal_apart, const std::string& name) {
   if (p.spec.method == "fp") return row_major(w);
-  // TTQ: q = α·sign(w) or 0. The codes are the signs, α the magnitude they all share.
-  const Matrix q = quantized(p.spec, w);
-  float scale = 0.0f;
+  // TTQ: q = α·sign(w) or 0 in each group. The codes are the signs, a group's α the magnitude
+  // all its nonzero values share (0 for a group without any).
+  const Matrix q = quantized(p.spec, w, row_blocks, diagonal_apart);
   std::vector<int8_t> codes(std::size_t(q.size()));
   for (Eigen::Index r = 0; r < q.rows(); ++r)
-    for (Eigen::Index c = 0; c < q.cols(); ++c) {
-      const float v = q(r, c);
-      if (v != 0.0f && scale == 0.0f) scale = std::abs(v);
-      if (v != 0.0f && std::abs(v) != scale)
-        throw std::logic_error(name + ": the ternary quantizer produced two magnitudes, " +
-                               std::to_string(scale) + " and " + std::to_string(std::abs(v)));
-      codes[std::size_t(r * q.cols() + c)] = int8_t((v > 0.0f) - (v < 0.0f));
+    for (Eigen::Index c = 0; c < q.cols(); ++c)
+      codes[std::size_t(r * q.cols() + c)] = int8_t((q(r, c) > 0.0f) - (q(r, c) < 0.0f));
+  infer::TernaryMatrix t = infer::TernaryMatrix::from_codes(
+      codes.data(), int(q.rows()), int(q.cols()), std::vector<float>(std::size_t(row_blocks)),
+      std::vector<float>(diagonal_apart ? std::size_t(row_blocks) : 0));
+  for (int r = 0; r < t.rows; ++r)
+    for (int c = 0; c < t.cols; ++c) {
+      const float v = std::abs(q(r, c));
+      if (v == 0.0f) continue;
+      float& scale = t.scale_at(r, c);
+      if (scale == 0.0f) scale = v;
+      if (v != scale)
+        throw std::logic_error(name + ": the ternary quantizer gave a group two magnitudes, " +
+                               std::to_string(scale) + " and " + std::to_string(v));
     }
-  return infer::TernaryMatrix::from_codes(codes.data(), int(q.rows()), int(q.cols()), scale);
+  return t;
 }
 
 std::vector<float> bias(const QuantSpec& spec, ConstMatrixMap b) {
@@ -130,15 +137,6 @@ void check_packable(const Config& cfg) {
     refuse("quant.decoder_weight_quant", "method '" + q.decoder_weight_quant.method +
                                              "' cannot be packed: the packed format keeps the "
                                              "decoder in full precision (fp)");
-  // Weight groups with scales of their own (core/nn/quantized_tensor.hpp) are not in the format.
-  for (const auto& [key, value, packable] :
-       {std::tuple{"quant.weight_granularity", q.weight_granularity, "tensor"},
-        std::tuple{"quant.recurrent_diagonal", q.recurrent_diagonal, "shared"}})
-    if (value != packable)
-      refuse(key, "'" + value +
-                      "' cannot be packed yet: the packed format holds one scale per "
-                      "weight matrix ('" +
-                      packable + "')");
   if (q.bias_quant.method != "fp" && q.bias_quant.method != "ttq")
     refuse("quant.bias_quant", "method '" + q.bias_quant.method +
                                    "' cannot be packed: biases are stored as fp or ttq values");
@@ -161,11 +159,14 @@ infer::PackedModel pack_model(const Config& cfg, const LanguageModel& model,
   m.vocab = shape.vocab, m.embedding = shape.embedding, m.hidden = shape.hidden;
   m.tied = shape.tie_weights;
   const GateTable& gates = gates_of(cfg);
+  const WeightGroups groups = weight_groups(q, *find_cell(cfg.model.cell));
   for (int l = 0; l < shape.layers; ++l) {
     const std::string name = cfg.model.cell + std::to_string(l);
     infer::PackedLayer layer;
-    layer.w_ih = weight(input_weight_spec(q, l), params[name + ".w_ih"], name + ".w_ih");
-    layer.w_hh = weight(recurrent_weight_spec(q, l), params[name + ".w_hh"], name + ".w_hh");
+    layer.w_ih = weight(input_weight_spec(q, l), params[name + ".w_ih"], groups.row_blocks, false,
+                        name + ".w_ih");
+    layer.w_hh = weight(recurrent_weight_spec(q, l), params[name + ".w_hh"], groups.row_blocks,
+                        groups.recurrent_diagonal_apart, name + ".w_hh");
     if (m.cell == infer::Cell::kLstm) {
       layer.bias_ih = bias(q.bias_quant, params[name + ".bias"]);
     } else {

@@ -1,15 +1,18 @@
 #pragma once
 // hitnet-export's work: a trained model as a PackedModel (core/infer) that the inference
-// library runs. Every ternary weight matrix's codes and scale come from the project's own
-// quantizer (make_quantizer with the run's QuantSpec, as the trainer applies it), so the packed
-// model and the trainer's deterministic evaluation multiply by exactly the same numbers.
+// library runs. Every ternary weight matrix's codes and scales come from the project's own
+// quantizer (make_quantizer with the run's QuantSpec, over the same groups of weights, as the
+// trainer applies it), so the packed model and the trainer's deterministic evaluation multiply
+// by exactly the same numbers.
 //
 // What the packed format runs, per config key (anything else is refused, naming the key):
 //   W_ih, W_hh (quant.weight_quant and its overrides)   ttq (2-bit planes + α) or fp
+//   quant.weight_granularity, quant.recurrent_diagonal  any: an α per gate block of rows, a
+//                                                       second α for W_hh's diagonal
 //   biases (quant.bias_quant)                           fp, or ttq stored as its values
 //   activation placements (quant.sigmoid_quant, ...)    fp, or btq rounded to the nearest
 //                                                       level (any eval/train mode; sigmoid
-//                                                       unit_levels: ternary is refused)
+//                                                       outputs to {0, 1} or {0, 1/2, 1})
 //   quant.embedding_quant, quant.decoder_weight_quant   fp
 //   λ (quant.sloping_factor, sigmoid_slope, tanh_slope) any
 #include <stdexcept>

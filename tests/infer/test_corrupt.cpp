@@ -1,12 +1,14 @@
 // A corrupt, truncated or foreign file is a clear FormatError, never a crash: every truncation
 // length of a small model, random byte flips (caught by the checksum), and flips with the
-// checksum recomputed, which the parser's own checks must survive.
+// checksum recomputed, which the parser's own checks must survive; ternary scale groups that do
+// not fit their matrix are named.
 #include <lzma.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "core/infer/packed_format.hpp"
 #include "random_model.hpp"
@@ -16,10 +18,13 @@ using namespace hitnet::infer::test;
 
 namespace {
 
+// Ternary matrices with a scale per gate block, W_hh's diagonals apart: every field of a ternary
+// record is there to be truncated and flipped.
 std::string small_model_bytes(Cell cell = Cell::kLstm) {
   Scheme s;
   s.cell = cell, s.vocab = 7, s.embedding = 5, s.hidden = 6, s.layers = 2;
   s.btq = all_placements(cell);
+  s.row_blocks = cell == Cell::kLstm ? 4 : 3, s.diagonal_apart = true;
   return serialize_packed(random_model(s, 21));
 }
 
@@ -45,6 +50,14 @@ template <typename T>
 std::string with_field(std::string bytes, std::size_t offset, T value) {
   std::memcpy(bytes.data() + offset, &value, sizeof value);
   return resealed(bytes);
+}
+
+// Where tensor `name`'s ternary record starts (its row-block count): after the name, the kind,
+// three reserved bytes and the shape.
+std::size_t ternary_record(const std::string& bytes, const std::string& name) {
+  const std::size_t at = bytes.find(name);
+  REQUIRE(at != std::string::npos);
+  return at + name.size() + 12;
 }
 
 }  // namespace
@@ -149,15 +162,53 @@ TEST_CASE("weights marked both +1 and -1 or past the last column are refused", "
   CHECK_THROWS_AS(serialize_packed(m), std::invalid_argument);  // nor written
 }
 
+TEST_CASE("scale groups that do not fit their matrix are refused", "[infer][corrupt]") {
+  // LSTM, 24 x 5 W_ih and 24 x 6 W_hh, each in 4 row blocks; W_hh's diagonals apart.
+  const std::string bytes = small_model_bytes();
+  const std::size_t ih = ternary_record(bytes, "lstm0.w_ih"),
+                    hh = ternary_record(bytes, "lstm0.w_hh");
+  uint32_t blocks;
+  std::memcpy(&blocks, bytes.data() + hh, sizeof blocks);
+  REQUIRE(blocks == 4);
+  REQUIRE(bytes[hh + 4] == 1);  // diagonal apart
+  REQUIRE(bytes[ih + 4] == 0);
+  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, hh, 0)),
+             Catch::Contains("tensor 'lstm0.w_hh': 0 row blocks"));
+  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, hh, 5)),
+             Catch::Contains("24 x 6 matrix does not split into 5 equal row blocks"));
+  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, hh, 0xffffffff)),  // nothing allocated
+             Catch::Contains("does not split into 4294967295 equal row blocks"));
+  CHECK_THAT(parse_error(with_field<uint8_t>(bytes, ih + 4, 1)),
+             Catch::Contains("tensor 'lstm0.w_ih': a diagonal apart needs stacked square blocks"));
+  CHECK_THAT(parse_error(with_field<uint8_t>(bytes, hh + 4, 2)),
+             Catch::Contains("tensor 'lstm0.w_hh' has diagonal flag 2"));
+  CHECK_THAT(parse_error(with_field<uint8_t>(bytes, hh + 6, 1)),
+             Catch::Contains("ternary reserved bytes is not zero"));
+  // The 4 block scales from hh + 8, then the 4 diagonal scales: each finite and >= 0.
+  CHECK_THAT(parse_error(with_field(bytes, hh + 12, std::numeric_limits<float>::quiet_NaN())),
+             Catch::Contains("model.hnt: malformed: lstm0.w_hh has scale nan in row block 1"));
+  CHECK_THAT(parse_error(with_field(bytes, hh + 8, std::numeric_limits<float>::infinity())),
+             Catch::Contains("lstm0.w_hh has scale inf in row block 0"));
+  CHECK_THAT(parse_error(with_field(bytes, hh + 8 + 16 + 12, -0.5f)),
+             Catch::Contains("lstm0.w_hh has diagonal scale -0.5"));
+  CHECK(parse_error(with_field(bytes, hh + 8, 0.0f)).empty());  // α = 0 is a valid scale
+  // Cut inside the scales, with a size and checksum that match the cut: they cannot be read.
+  std::string cut = bytes.substr(0, hh + 8 + 6) + std::string(8, '\0');
+  cut = with_field<uint64_t>(cut, 16, cut.size());
+  CHECK_THAT(parse_error(cut), Catch::Contains("scales of tensor 'lstm0.w_hh' needs 4 values of "
+                                               "4 bytes, only 6 bytes remain"));
+}
+
 TEST_CASE("foreign files and other versions are named for what they are", "[infer][corrupt]") {
   const std::string bytes = small_model_bytes();
   CHECK_THAT(parse_error("HITNETCK" + std::string(40, '\0')),
              Catch::Contains("training checkpoint, export it with hitnet-export"));
   CHECK_THAT(parse_error("hello world\n"), Catch::Contains("not a hitnet packed model"));
   CHECK_THAT(parse_error(std::string(100, '\x7f')), Catch::Contains("not a hitnet packed model"));
-  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 3)),
-             Catch::Contains("version 3, this build reads version 2 (written by a newer"));
+  CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 4)),
+             Catch::Contains("version 4, this build reads versions 2 to 3 (written by a newer"));
   CHECK_THAT(parse_error(with_field<uint32_t>(bytes, 8, 1)), Catch::Contains("re-export"));
+  CHECK(!parse_error(with_field<uint32_t>(bytes, 8, 2)).empty());  // a version-3 record as 2
   CHECK_THAT(parse_error(with_field<uint64_t>(bytes, 16, 5)), Catch::Contains("unexpected bytes"));
 
   namespace fs = std::filesystem;

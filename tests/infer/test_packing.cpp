@@ -1,11 +1,13 @@
 // Packing round-trips exactly: codes -> bit planes -> codes, and a model -> file bytes -> model,
-// for every weight kind and placement; the planes are what the file says (2 bits per weight,
+// for every weight kind (one scale, a scale per gate block, W_hh's diagonal apart) and
+// placement; version-2 files still read; the planes are what the file says (2 bits per weight,
 // 64-byte aligned), and the paper's shape meets the memory target.
 #include <catch2/catch.hpp>
 #include <cstring>
 
 #include "core/infer/packed_format.hpp"
 #include "core/infer/row_blocked_ternary.hpp"
+#include "format_version2.hpp"
 #include "random_model.hpp"
 
 using namespace hitnet::infer;
@@ -21,9 +23,13 @@ TEST_CASE("ternary codes round-trip through the bit planes", "[infer][packing]")
     const TernaryMatrix t = TernaryMatrix::from_codes(codes.data(), rows, cols, 0.25f);
     CHECK(t.words == (cols + 63) / 64);
     CHECK(t.plus.size() == std::size_t(rows) * t.words);
-    CHECK(t.scale == 0.25f);
+    CHECK(t.scales == std::vector<float>{0.25f});
+    CHECK(!t.diagonal_apart());
     for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < cols; ++c) REQUIRE(t.code(r, c) == codes[std::size_t(r) * cols + c]);
+      for (int c = 0; c < cols; ++c) {
+        REQUIRE(t.code(r, c) == codes[std::size_t(r) * cols + c]);
+        REQUIRE(t.weight(r, c) == 0.25f * float(codes[std::size_t(r) * cols + c]));
+      }
     for (std::size_t k = 0; k < t.plus.size(); ++k) {
       CHECK((t.plus[k] & t.minus[k]) == 0);
       if (cols % 64 && k % std::size_t(t.words) == std::size_t(t.words) - 1)
@@ -32,6 +38,42 @@ TEST_CASE("ternary codes round-trip through the bit planes", "[infer][packing]")
   }
   const int8_t bad[] = {0, 2};
   CHECK_THROWS_AS(TernaryMatrix::from_codes(bad, 1, 2, 1.0f), std::invalid_argument);
+}
+
+TEST_CASE("each weight takes the scale of its row block or of its block's diagonal",
+          "[infer][packing]") {
+  // W_hh of a GRU with 2 units: 3 gate blocks of 2 x 2, the diagonal (r % 2 == c) apart.
+  std::vector<int8_t> codes(6 * 2, 1);
+  codes[3] = -1, codes[6] = 0;  // (1, 1) on the diagonal, (3, 0) off it
+  const TernaryMatrix t =
+      TernaryMatrix::from_codes(codes.data(), 6, 2, {0.1f, 0.2f, 0.3f}, {1.0f, 2.0f, 3.0f});
+  CHECK(t.block_rows() == 2);
+  CHECK(t.diagonal_apart());
+  const float want[6][2] = {{1, 0.1f}, {0.1f, -1}, {2, 0.2f}, {0, 2}, {3, 0.3f}, {0.3f, 3}};
+  for (int r = 0; r < 6; ++r)
+    for (int c = 0; c < 2; ++c) {
+      INFO("(" << r << ", " << c << ")");
+      CHECK(t.on_diagonal(r, c) == (r % 2 == c));
+      CHECK(t.scale_at(r, c) == (r % 2 == c ? 1.0f : 0.1f) * float(r / 2 + 1));
+      CHECK(t.weight(r, c) == want[r][c]);
+    }
+  // One row block with a diagonal apart: one diagonal scale across every gate block.
+  const TernaryMatrix one = TernaryMatrix::from_codes(codes.data(), 6, 2, {0.5f}, {4.0f});
+  CHECK(one.block_rows() == 6);
+  CHECK(one.weight(4, 0) == 4.0f);
+  CHECK(one.weight(4, 1) == 0.5f);
+
+  auto refused = [&](std::vector<float> scales, std::vector<float> diagonal, int rows, int cols) {
+    CHECK_THROWS_AS(
+        TernaryMatrix::from_codes(codes.data(), rows, cols, std::move(scales), std::move(diagonal)),
+        std::invalid_argument);
+  };
+  refused({}, {}, 6, 2);             // no scale at all
+  refused({1, 1, 1, 1}, {}, 6, 2);   // 6 rows in 4 blocks
+  refused({1, 1, 1}, {1, 1}, 6, 2);  // a diagonal scale missing
+  refused({1}, {1}, 4, 3);           // 4 x 3 is no stack of square blocks
+  CHECK(TernaryMatrix::grouping_error(6, 2, 3, true).empty());
+  CHECK_THAT(TernaryMatrix::grouping_error(6, 2, 0, false), Catch::Contains("0 row blocks"));
 }
 
 TEST_CASE("the row-blocked layout holds the same codes", "[infer][packing]") {
@@ -79,6 +121,15 @@ TEST_CASE("a model round-trips through the file format exactly", "[infer][packin
   schemes.push_back(g);
   g.ternary_unit = (1u << kGruR) | (1u << kGruZ);  // gates {0, 1/2, 1}
   schemes.push_back(g);
+  g.ternary_hh = true, g.diagonal_apart = true;  // the diagonal apart: one group for all gates
+  schemes.push_back(g);
+  g.row_blocks = 3, g.hidden = 70;  // a scale per gate, and per gate's diagonal
+  schemes.push_back(g);
+  s = Scheme{};
+  s.row_blocks = 4, s.btq = all_placements(Cell::kLstm), s.layers = 2;
+  schemes.push_back(s);
+  s.diagonal_apart = true, s.embedding = 9;
+  schemes.push_back(s);
   for (std::size_t k = 0; k < schemes.size(); ++k) {
     INFO("scheme " << k);
     const PackedModel m = random_model(schemes[k], 100 + k);
@@ -88,6 +139,30 @@ TEST_CASE("a model round-trips through the file format exactly", "[infer][packin
     CHECK(serialize_packed(back) == bytes);  // deterministic bytes
     CHECK(back.metadata_value("source") == "tests/infer");
     CHECK(back.metadata_value("absent").empty());
+  }
+}
+
+TEST_CASE("version-2 files read as one scale per ternary matrix", "[infer][packing]") {
+  std::vector<Scheme> schemes(4);
+  schemes[0].btq = all_placements(Cell::kLstm), schemes[0].layers = 2;
+  schemes[1].cell = Cell::kGru, schemes[1].ternary_ih = false, schemes[1].tied = true;
+  schemes[2].cell = Cell::kGru, schemes[2].ternary_unit = 1u << kGruZ;
+  schemes[2].btq = all_placements(Cell::kGru);
+  schemes[3].ternary_ih = schemes[3].ternary_hh = false;  // no ternary tensor at all
+  for (std::size_t k = 0; k < schemes.size(); ++k) {
+    INFO("scheme " << k);
+    const PackedModel m = random_model(schemes[k], 200 + k);
+    const std::string old = serialize_version2(m);
+    uint32_t version;
+    std::memcpy(&version, old.data() + 8, sizeof version);
+    REQUIRE(version == 2);
+    CHECK(parse_packed(old, "old.hnt") == m);
+    const std::string bytes = serialize_packed(m);  // written again: version 3
+    std::memcpy(&version, bytes.data() + 8, sizeof version);
+    CHECK(version == kPackedFormatVersion);
+    CHECK(parse_packed(bytes, "new.hnt") == m);
+    if (k == 3)  // without ternary tensors the versions differ in the version and checksum alone
+      CHECK(old.substr(12, old.size() - 20) == bytes.substr(12, bytes.size() - 20));
   }
 }
 
@@ -118,4 +193,7 @@ TEST_CASE("the paper's LSTM 1x300 keeps its recurrent weights in 1/12 of float32
   // against 2 x 1 440 000 bytes.
   CHECK(m.recurrent_weight_bytes() == 2 * (2 * 1200 * 5 * 8 + 4));
   CHECK(ratio <= 1.0 / 12);
+  // A scale per gate, and W_hh's four diagonals apart: 4 + 8 scales more, nothing else.
+  s.row_blocks = 4, s.diagonal_apart = true;
+  CHECK(random_model(s, 4).recurrent_weight_bytes() == 2 * (2 * 1200 * 5 * 8) + (4 + 8) * 4);
 }

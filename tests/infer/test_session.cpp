@@ -1,6 +1,7 @@
 // A Session against the model's equations written out in double precision, for LSTM and GRU
-// under every kind of scheme (ternary or float weights and activations, one or two layers,
-// tied decoder); every kernel variant and the float32 GEMM path give the same log-probabilities;
+// under every kind of scheme (ternary or float weights and activations, ternary weights with a
+// scale per gate block or W_hh's diagonal apart, one or two layers, tied decoder); every kernel
+// variant and the float32 GEMM path give the same log-probabilities;
 // streams are independent and reset returns a stream to the zero state.
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -13,8 +14,14 @@ using namespace hitnet::infer::test;
 
 namespace {
 
+// W(r, c) by the format's definition: the code times the scale of its row block, or of its
+// block's diagonal (r % cols == c) where that is apart.
 double weight(const WeightMatrix& w, int r, int c) {
-  if (const auto* t = std::get_if<TernaryMatrix>(&w)) return double(t->scale) * t->code(r, c);
+  if (const auto* t = std::get_if<TernaryMatrix>(&w)) {
+    const std::size_t block = std::size_t(r) / (std::size_t(t->rows) / t->scales.size());
+    const bool diagonal = !t->diagonal_scales.empty() && r % t->cols == c;
+    return double(diagonal ? t->diagonal_scales[block] : t->scales[block]) * t->code(r, c);
+  }
   const auto& f = std::get<FloatMatrix>(w);
   return f.values[std::size_t(r) * f.cols + c];
 }
@@ -135,6 +142,23 @@ std::vector<std::pair<std::string, Scheme>> schemes() {
   all.emplace_back("GRU with z and n rounded (h ternary by induction), 2 layers, 70 units", g);
   g.btq = 1u << kGruR, g.layers = 1, g.hidden = 16;
   all.emplace_back("GRU with r rounded (h float)", g);
+
+  // Scale groups: a scale per gate block, W_hh's diagonal apart (one group across the gates, or
+  // one per gate), on ternary and float states, sizes that are no multiple of 64.
+  Scheme lg;
+  lg.btq = all_placements(Cell::kLstm), lg.row_blocks = 4, lg.layers = 2, lg.hidden = 70;
+  all.emplace_back("LSTM HitNet, a scale per gate, 2 layers, 70 units", lg);
+  lg.diagonal_apart = true;
+  all.emplace_back("LSTM HitNet, a scale per gate and per gate's diagonal, 2 layers", lg);
+  lg.btq = (1u << kLstmI) | (1u << kLstmG), lg.row_blocks = 1, lg.layers = 1, lg.embedding = 9;
+  all.emplace_back("LSTM, W_hh's diagonal apart (h float)", lg);
+  Scheme gg;
+  gg.cell = Cell::kGru, gg.btq = all_placements(Cell::kGru), gg.diagonal_apart = true;
+  all.emplace_back("GRU HitNet, W_hh's diagonal apart", gg);
+  gg.row_blocks = 3, gg.layers = 2, gg.hidden = 70, gg.embedding = 33;
+  all.emplace_back("GRU HitNet, a scale per gate and per gate's diagonal, 2 layers, 70 units", gg);
+  gg.btq = (1u << kGruR) | (1u << kGruN), gg.layers = 1;
+  all.emplace_back("GRU with r and n rounded, a scale per gate and diagonal (h float)", gg);
   return all;
 }
 
@@ -170,19 +194,24 @@ TEST_CASE("a session computes the model's equations", "[infer][session]") {
 
 TEST_CASE("with exact products, every kernel variant gives the same bits", "[infer][session]") {
   // Float W_ih on the embedding (the same Eigen product for all), then only ternary x ternary:
-  // W_hh of both layers and W_ih of layer 1 take ternary hidden states.
-  Scheme s;
-  s.layers = 2, s.ternary_ih = false, s.btq = all_placements(Cell::kLstm), s.hidden = 100;
-  PackedModel m = random_model(s, 43);
-  std::mt19937_64 rng(44);
-  m.layers[1].w_ih = random_ternary(400, 100, rng);
-  REQUIRE(m.input_ternary(1));
-  const auto tokens = random_tokens(30, 4, m.vocab, 45);
-  Session portable(m, 4, Engine::kTernary, Isa::kPortable);
-  const Trace reference = run(portable, tokens);
-  for (Isa isa : supported_isas()) {
-    Session session(m, 4, Engine::kTernary, isa);
-    CHECK(run(session, tokens) == reference);
+  // W_hh of both layers and W_ih of layer 1 take ternary hidden states. Once with one scale per
+  // matrix, once with a scale per gate block and the diagonals apart.
+  for (const bool groups : {false, true}) {
+    INFO((groups ? "scale groups" : "one scale"));
+    Scheme s;
+    s.layers = 2, s.ternary_ih = false, s.btq = all_placements(Cell::kLstm), s.hidden = 100;
+    s.row_blocks = groups ? 4 : 1, s.diagonal_apart = groups;
+    PackedModel m = random_model(s, 43);
+    std::mt19937_64 rng(44);
+    m.layers[1].w_ih = random_ternary(400, 100, rng, s.row_blocks);
+    REQUIRE(m.input_ternary(1));
+    const auto tokens = random_tokens(30, 4, m.vocab, 45);
+    Session portable(m, 4, Engine::kTernary, Isa::kPortable);
+    const Trace reference = run(portable, tokens);
+    for (Isa isa : supported_isas()) {
+      Session session(m, 4, Engine::kTernary, isa);
+      CHECK(run(session, tokens) == reference);
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 // hitnet-export and hitnet-eval in process: a tiny HitNet model trained a few batches, exported
 // to the packed format (through its bytes, as a file), evaluated by the inference library with
 // the trainer's protocol, gives the trainer's deterministic-evaluation perplexity of the same
-// checkpoint, with every kernel variant and with the float32 path; the exported codes and scales
-// are the trainer's Q(W) exactly; schemes the format cannot run are refused by config key.
+// checkpoint, with every kernel variant and with the float32 path, also with a scale per gate
+// block (quant.weight_granularity gate) and W_hh's diagonal apart (quant.recurrent_diagonal
+// apart); the exported codes and scales are the trainer's Q(W) exactly, group by group; schemes
+// the format cannot run are refused by config key.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
@@ -100,6 +102,16 @@ TEST_CASE("export -> eval equals the trainer's deterministic evaluation", "[infe
       {"lstm_half_output_gate", {"quant.gates.o={method: btq, unit_levels: ternary}"}},
       {"gru_half_gates",
        {"model.cell=gru", "quant.sigmoid_quant={method: btq, unit_levels: ternary}"}},
+      // Scale groups: per gate block, W_hh's diagonal apart (one group across the gates, or one
+      // per gate), on ternary states (popcounts) and float ones (the ternary x float kernel).
+      {"lstm_per_gate", {"quant.weight_granularity=gate"}},
+      {"gru_diagonal_apart", {"model.cell=gru", "quant.recurrent_diagonal=apart"}},
+      {"lstm_2layers_per_gate_diagonal_apart_float_state",
+       {"model.layers=2", "quant.weight_granularity=gate", "quant.recurrent_diagonal=apart",
+        "quant.sigmoid_quant=fp", "quant.tanh_quant=fp", "quant.sloping_factor=1"}},
+      {"gru_half_gates_per_gate_diagonal_apart",
+       {"model.cell=gru", "quant.weight_granularity=gate", "quant.recurrent_diagonal=apart",
+        "quant.sigmoid_quant={method: btq, unit_levels: ternary}"}},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -137,39 +149,50 @@ TEST_CASE("export -> eval equals the trainer's deterministic evaluation", "[infe
 }
 
 TEST_CASE("exported codes and scales are the trainer's quantized weights", "[infer][export]") {
-  for (const std::string cell : {"lstm", "gru"}) {
-    const Config cfg =
-        tiny_hitnet({"model.cell=" + cell, "model.layers=2",
-                     "quant.layer1.input_weight_quant={method: ttq, threshold: 0.3}"});
-    auto model = build_model(cfg, 50);
-    Rng rng(3);
-    model->init_uniform(0.1f, rng);
-    std::vector<std::string> words;
-    for (int k = 0; k < 50; ++k) words.push_back("w" + std::to_string(k));
-    const infer::PackedModel packed = pack_model(cfg, *model, words);
-    // One deterministic evaluation makes the model compute Q(W) as the trainer does.
-    std::vector<int32_t> ids(20, 1);
-    ModelState state = model->initial_state(2);
-    model->evaluate({10, 2, ids.data(), ids.data()}, state, rng,
-                    Pass::evaluate(EvalMode::kDeterministic));
-    int compared = 0;
-    for (const auto& view : model->weights()) {
-      if (!view.quantized->active()) continue;
-      const int layer = view.name[cell.size()] - '0';
-      const bool input = view.name.ends_with("w_ih");
-      const auto& layer_weights = packed.layers[std::size_t(layer)];
-      const auto& t =
-          std::get<infer::TernaryMatrix>(input ? layer_weights.w_ih : layer_weights.w_hh);
-      const auto q = view.quantized->values();
-      REQUIRE(q.rows() == t.rows);
-      REQUIRE(q.cols() == t.cols);
-      for (int r = 0; r < t.rows; ++r)
-        for (int c = 0; c < t.cols; ++c) REQUIRE(q(r, c) == t.scale * float(t.code(r, c)));
-      CHECK(t.scale > 0.0f);
-      ++compared;
-    }
-    CHECK(compared == 4);
-  }
+  for (const std::string cell : {"lstm", "gru"})
+    for (const std::string granularity : {"tensor", "gate"})
+      for (const std::string diagonal : {"shared", "apart"}) {
+        INFO(cell << ", weight_granularity " << granularity << ", recurrent_diagonal " << diagonal);
+        const Config cfg = tiny_hitnet(
+            {"model.cell=" + cell, "model.layers=2",
+             "quant.layer1.input_weight_quant={method: ttq, threshold: 0.3}",
+             "quant.weight_granularity=" + granularity, "quant.recurrent_diagonal=" + diagonal});
+        auto model = build_model(cfg, 50);
+        Rng rng(3);
+        model->init_uniform(0.1f, rng);
+        std::vector<std::string> words;
+        for (int k = 0; k < 50; ++k) words.push_back("w" + std::to_string(k));
+        const infer::PackedModel packed = pack_model(cfg, *model, words);
+        // One deterministic evaluation makes the model compute Q(W) as the trainer does.
+        std::vector<int32_t> ids(20, 1);
+        ModelState state = model->initial_state(2);
+        model->evaluate({10, 2, ids.data(), ids.data()}, state, rng,
+                        Pass::evaluate(EvalMode::kDeterministic));
+        int compared = 0;
+        for (const auto& view : model->weights()) {
+          if (!view.quantized->active()) continue;
+          const int layer = view.name[cell.size()] - '0';
+          const bool input = view.name.ends_with("w_ih");
+          const auto& layer_weights = packed.layers[std::size_t(layer)];
+          const auto& t =
+              std::get<infer::TernaryMatrix>(input ? layer_weights.w_ih : layer_weights.w_hh);
+          const auto q = view.quantized->values();
+          REQUIRE(q.rows() == t.rows);
+          REQUIRE(q.cols() == t.cols);
+          // The trainer's groups: a scale per row block (per gate with granularity gate), and per
+          // block's diagonal in W_hh where it is apart.
+          CHECK(int(t.scales.size()) == view.quantized->row_blocks());
+          CHECK(t.scales.size() == (granularity == "gate" ? std::size_t(packed.gates()) : 1));
+          CHECK(t.diagonal_apart() == view.quantized->diagonal_apart());
+          CHECK(t.diagonal_apart() == (!input && diagonal == "apart"));
+          for (int r = 0; r < t.rows; ++r)
+            for (int c = 0; c < t.cols; ++c) REQUIRE(q(r, c) == t.weight(r, c));
+          for (const float scale : t.scales) CHECK(scale > 0.0f);
+          for (const float scale : t.diagonal_scales) CHECK(scale > 0.0f);
+          ++compared;
+        }
+        CHECK(compared == 4);
+      }
 }
 
 TEST_CASE("schemes the packed format cannot run are refused by config key", "[infer][export]") {
@@ -195,6 +218,9 @@ TEST_CASE("schemes the packed format cannot run are refused by config key", "[in
       check_packable(tiny_hitnet({"quant.tanh_quant={method: btq, unit_levels: ternary}"})));
   CHECK_NOTHROW(
       check_packable(tiny_hitnet({"quant.sigmoid_quant={method: btq, unit_levels: ternary}"})));
+  // Weight groups with scales of their own are packed (format version 3).
+  CHECK_NOTHROW(check_packable(tiny_hitnet({"quant.weight_granularity=gate"})));
+  CHECK_NOTHROW(check_packable(tiny_hitnet({"model.cell=gru", "quant.recurrent_diagonal=apart"})));
   // A GRU has no cell-state placement: its setting does not matter.
   CHECK_NOTHROW(check_packable(tiny_hitnet({"model.cell=gru", "quant.cell_state_quant=uniform"})));
   CHECK_THROWS_WITH(export_run(std::string(HITNET_BINARY_DIR) + "/test-runs/no_such_run"),
