@@ -21,8 +21,14 @@ using namespace hitnet;
 
 namespace {
 
+// "fp32", or "ternary" with its scales when it has more than one (per gate, a diagonal apart).
 std::string kind(const infer::WeightMatrix& w) {
-  return infer::is_ternary(w) ? "ternary" : "fp32";
+  const auto* t = std::get_if<infer::TernaryMatrix>(&w);
+  if (!t) return "fp32";
+  std::string k = "ternary";
+  if (t->scales.size() > 1) k += " (" + std::to_string(t->scales.size()) + " row blocks";
+  if (t->diagonal_apart()) k += t->scales.size() > 1 ? ", diagonal apart" : " (diagonal apart";
+  return t->scales.size() > 1 || t->diagonal_apart() ? k + ")" : k;
 }
 
 void describe(const infer::PackedModel& m, std::size_t file_bytes) {
