@@ -64,6 +64,10 @@ for _ in $(seq 1 300); do
   sleep 0.1
 done
 [ -z "$(squeue -h -r -j "${job%_*}")" ] || fail "a cancelled task requeued itself: $(squeue -r -j "${job%_*}")"
-log | tail -3 | grep -q "SIGTERM: hitnet-run checkpoints and stops" || fail "scancel's SIGTERM was not passed on"
-! log | tail -2 | grep -q "requeued" || fail "a cancelled task requeued itself"
+# What the second attempt logged (hitnet-run may still print its resume and a progress line
+# after the script's SIGTERM line when the signal comes while it starts, as on a loaded machine).
+attempt2() { log | sed -n '/attempt 2: /,$p'; }
+attempt2 | grep -q "SIGTERM: hitnet-run checkpoints and stops" || fail "scancel's SIGTERM was not passed on"
+attempt2 | grep -q "^interrupted: checkpoint written" || fail "the cancelled run did not checkpoint"
+! attempt2 | grep -q "requeued" || fail "a cancelled task requeued itself"
 echo "PASS"
