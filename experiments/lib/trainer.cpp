@@ -150,6 +150,7 @@ class Run {
     pos_.wall_s = wall_before_ + seconds_since(session_start_);
     CheckpointWriter w;
     w("config_hash", info_.config_hash);
+    w("config", info_.config_yaml);  // so a later hitnet, hashing it otherwise, recognises it
     visit(w);
     save_latest(ckpt_dir_, w.checkpoint());
   }
@@ -162,17 +163,24 @@ class Run {
     visit(r);
   }
   // A checkpoint of this very run written by an older hitnet: a key added since changes the hash
-  // (it enters every config with its default) but not the experiment. Accepted when the hash is
-  // the one the run recorded at its start and that recorded config, read by this hitnet, is the
-  // config resumed now; so a study continues across an upgrade instead of starting over.
+  // (it enters every config with its default) but not the experiment. Accepted when the config
+  // the checkpoint carries, read by this hitnet, is the config resumed now; for checkpoints that
+  // carry none (before it was stored), when its hash is the one the run recorded at its start and
+  // that recorded config, read by this hitnet, is the config resumed now. So a study continues
+  // across upgrades instead of starting over.
   bool written_by_older_hitnet(const Checkpoint& ck) {
     const std::string theirs = ck.text("config_hash");
     try {
-      const RunInfo recorded = ResultsFile::read_info(opt_.run_dir + "/results.h5");
-      if (recorded.config_hash != theirs ||
-          config_hash(parse_config(recorded.config_yaml, opt_.run_dir + "/results.h5")) !=
-              info_.config_hash)
-        return false;
+      if (ck.has("config")) {
+        if (config_hash(parse_config(ck.text("config"), ckpt_dir_)) != info_.config_hash)
+          return false;
+      } else {
+        const RunInfo recorded = ResultsFile::read_info(opt_.run_dir + "/results.h5");
+        if (recorded.config_hash != theirs ||
+            config_hash(parse_config(recorded.config_yaml, opt_.run_dir + "/results.h5")) !=
+                info_.config_hash)
+          return false;
+      }
     } catch (const std::exception&) {
       return false;  // nothing trustworthy recorded: the plain mismatch error says enough
     }

@@ -124,6 +124,26 @@ TEST_CASE("a run resumes a checkpoint of its own written by an older hitnet", "[
   const RunResult rest = run_in(dir, cfg, 0, true);
   REQUIRE(rest.status == RunStatus::kFinished);
   CHECK(rest.test_ppl == whole.test_ppl);
+  // Two upgrades apart: the checkpoint's hash is neither the one results.h5 recorded at the start
+  // nor today's, and the config it carries is what identifies it.
+  const std::string twice = fresh_dir("older_twice");
+  REQUIRE(run_in(twice, cfg, 250).status == RunStatus::kInterrupted);
+  for (const std::string name : {"latest.ckpt", "previous.ckpt"}) {  // best.ckpt: parameters
+    const std::string path = twice + "/checkpoints/" + name;
+    if (!fs::exists(path)) continue;
+    Checkpoint ck = Checkpoint::load(path);
+    REQUIRE(ck.has("config"));
+    ck.put("config_hash", "ba9876543210");
+    ck.save(path);
+  }
+  {
+    h5::QuietErrors quiet;
+    h5::Handle f = h5::open_file(twice + "/results.h5", true);
+    h5::write_attr(f, "config_hash", older);
+  }
+  const RunResult twice_rest = run_in(twice, cfg, 0, true);
+  REQUIRE(twice_rest.status == RunStatus::kFinished);
+  CHECK(twice_rest.test_ppl == whole.test_ppl);
   // Another config under the old hash is still refused: the recorded config must be this one.
   const std::string other = fresh_dir("older_other");
   REQUIRE(run_in(other, cfg, 250).status == RunStatus::kInterrupted);
