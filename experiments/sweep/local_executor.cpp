@@ -38,9 +38,11 @@ double seconds_since(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
+// "point 2/4 NAME", and the directory where it is another (a run an older hitnet named).
 std::string numbered(const PointRecord& rec, int total) {
+  const std::string dir = std::filesystem::path(rec.dir).filename().string();
   return "point " + std::to_string(rec.point.number) + "/" + std::to_string(total) + " " +
-         rec.point.name;
+         rec.point.name + (dir == rec.point.name ? "" : " (in runs/" + dir + ")");
 }
 
 // Remaining time: the running points' own estimates plus the queued points at the mean point
