@@ -412,6 +412,36 @@ TEST_CASE("a point's run is found by its config, whatever name an older hitnet g
   CHECK(again.points[2].state.next == NextStep::kStart);
 }
 
+TEST_CASE("an index an older hitnet wrote still knows its finished runs", "[sweep]") {
+  // The index and the run's summary.json carry the older hitnet's hash; this hitnet hashes the
+  // run's config.yaml otherwise (a key added since). --collect must say finished, not failed.
+  const std::string dir = scratch("older_index");
+  const SweepSpec spec = tiny_spec({"seed=1,2,3"});
+  SweepIndex index = plan_sweep(spec, resolve_points(spec), dir);
+  const std::string older = "0123456789ab";
+  for (PointRecord& r : index.points) {
+    fake_ended_run(r, "finished", 100.0);
+    r.point.hash = older;
+    r.status = status::kFinished;
+  }
+  nlohmann::json summary =
+      nlohmann::json::parse(std::ifstream(index.points[0].dir + "/summary.json"));
+  summary["config_hash"] = older;  // point 1 recorded the older hash, point 2 another run's
+  std::ofstream(index.points[0].dir + "/summary.json") << summary.dump(2);
+  summary["config_hash"] = "ba9876543210";
+  std::ofstream(index.points[1].dir + "/summary.json") << summary.dump(2);
+  // Point 3: a config.yaml this hitnet no longer reads (a key since removed), its own hash right.
+  summary["config_hash"] = older;
+  std::ofstream(index.points[2].dir + "/summary.json") << summary.dump(2);
+  std::ofstream(index.points[2].dir + "/config.yaml", std::ios::app) << "no_such_key: 1\n";
+  write_index(index);
+  const SweepIndex read = read_index(dir);
+  CHECK(read.points[0].state.next == NextStep::kNothing);
+  CHECK(current_status(read.points[0]) == status::kFinished);
+  CHECK(read.points[1].state.next == NextStep::kStart);  // not the run the index names
+  CHECK(current_status(read.points[2]) == status::kFinished);
+}
+
 TEST_CASE("a run whose process is gone is settled by what its directory holds", "[sweep]") {
   const std::string dir = scratch("gone");
   const SweepSpec spec = tiny_spec({"seed=1,2"});
