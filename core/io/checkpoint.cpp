@@ -58,6 +58,10 @@ void Checkpoint::put(const std::string& name, const std::string& value) {
   texts_[name] = value;
 }
 
+void Checkpoint::erase(const std::string& name) {
+  floats_.erase(name), numbers_.erase(name), texts_.erase(name);
+}
+
 bool Checkpoint::has(const std::string& name) const {
   return floats_.count(name) || numbers_.count(name) || texts_.count(name);
 }

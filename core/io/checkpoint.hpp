@@ -24,6 +24,7 @@ class Checkpoint {
   void put(const std::string& name, const Vector& values);
   void put(const std::string& name, double value);
   void put(const std::string& name, const std::string& value);
+  void erase(const std::string& name);  // a record of any kind; nothing when absent
 
   // Throw std::runtime_error naming the record when it is missing or of another kind/size.
   Vector floats(const std::string& name, Eigen::Index expected_size = -1) const;

@@ -42,6 +42,25 @@ nlohmann::json summary(const std::string& dir) {
   return nlohmann::json::parse(in);
 }
 
+// Makes an interrupted run in `dir` look written by an older hitnet: its resume checkpoints
+// carry `checkpoint_hash` (and, unless `with_config`, no config, as before they carried one),
+// its results.h5 records `recorded_hash` as the hash at its start.
+void as_if_written_by(const std::string& dir, const std::string& checkpoint_hash,
+                      const std::string& recorded_hash, bool with_config) {
+  for (const std::string name : {"latest.ckpt", "previous.ckpt"}) {  // best.ckpt: parameters
+    const std::string path = dir + "/checkpoints/" + name;
+    if (!fs::exists(path)) continue;
+    Checkpoint ck = Checkpoint::load(path);
+    REQUIRE(ck.has("config"));
+    if (!with_config) ck.erase("config");
+    ck.put("config_hash", checkpoint_hash);
+    ck.save(path);
+  }
+  h5::QuietErrors quiet;
+  h5::Handle f = h5::open_file(dir + "/results.h5", true);
+  h5::write_attr(f, "config_hash", recorded_hash);
+}
+
 }  // namespace
 
 TEST_CASE("a tiny LSTM learns the synthetic corpus far below the uniform baseline", "[training]") {
@@ -109,18 +128,7 @@ TEST_CASE("a run resumes a checkpoint of its own written by an older hitnet", "[
   const std::string dir = fresh_dir("older_parts");
   REQUIRE(run_in(dir, cfg, 250).status == RunStatus::kInterrupted);
   const std::string older = "0123456789ab";
-  for (const std::string name : {"latest.ckpt", "previous.ckpt", "best.ckpt"}) {
-    const std::string path = dir + "/checkpoints/" + name;
-    if (!fs::exists(path)) continue;
-    Checkpoint ck = Checkpoint::load(path);
-    ck.put("config_hash", older);
-    ck.save(path);
-  }
-  {
-    h5::QuietErrors quiet;
-    h5::Handle f = h5::open_file(dir + "/results.h5", true);
-    h5::write_attr(f, "config_hash", older);
-  }
+  as_if_written_by(dir, older, older, /*with_config=*/false);  // before checkpoints carried it
   const RunResult rest = run_in(dir, cfg, 0, true);
   REQUIRE(rest.status == RunStatus::kFinished);
   CHECK(rest.test_ppl == whole.test_ppl);
@@ -128,19 +136,7 @@ TEST_CASE("a run resumes a checkpoint of its own written by an older hitnet", "[
   // nor today's, and the config it carries is what identifies it.
   const std::string twice = fresh_dir("older_twice");
   REQUIRE(run_in(twice, cfg, 250).status == RunStatus::kInterrupted);
-  for (const std::string name : {"latest.ckpt", "previous.ckpt"}) {  // best.ckpt: parameters
-    const std::string path = twice + "/checkpoints/" + name;
-    if (!fs::exists(path)) continue;
-    Checkpoint ck = Checkpoint::load(path);
-    REQUIRE(ck.has("config"));
-    ck.put("config_hash", "ba9876543210");
-    ck.save(path);
-  }
-  {
-    h5::QuietErrors quiet;
-    h5::Handle f = h5::open_file(twice + "/results.h5", true);
-    h5::write_attr(f, "config_hash", older);
-  }
+  as_if_written_by(twice, "ba9876543210", older, /*with_config=*/true);
   const RunResult twice_rest = run_in(twice, cfg, 0, true);
   REQUIRE(twice_rest.status == RunStatus::kFinished);
   CHECK(twice_rest.test_ppl == whole.test_ppl);
