@@ -16,6 +16,7 @@
 #include "core/io/summary_json.hpp"
 #include "core/io/timestamp.hpp"
 #include "core/optim/lr_schedule.hpp"
+#include "core/util/blas_kernel.hpp"
 #include "core/util/threads.hpp"
 #include "experiments/lib/build_model.hpp"
 #include "experiments/lib/evaluation.hpp"
@@ -415,6 +416,9 @@ void Run::write_summary(const std::string& status) {
   s["wall_s"] = pos_.wall_s;
   s["threads"] = omp_get_max_threads();
   s["gemm_backend"] = kGemmBackend;
+  s["gemm_kernel"] = gemm_kernel();
+  if (const std::string own = openblas_fallback_kernel(); !own.empty())
+    s["openblas_own_kernel"] = own;  // the generic kernel it restarted away from
   s["peak_rss_mb"] = peak_rss_mb();
   write_summary_json(opt_.run_dir + "/summary.json", s);
 }

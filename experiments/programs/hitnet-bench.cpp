@@ -12,6 +12,7 @@
 
 #include "core/config/load.hpp"
 #include "core/data/corpus.hpp"
+#include "core/util/blas_kernel.hpp"
 #include "core/util/cpu_support.hpp"
 #include "core/util/threads.hpp"
 #include "experiments/lib/build_model.hpp"
@@ -116,9 +117,9 @@ int main(int argc, char** argv) {
 
     std::printf(
         "model: %s %dx%d, embedding %d, vocab %d, bptt %d, batch %d, threads %d, gemm %s "
-        "(%s threads)\n",
+        "(kernel %s, %s threads)\n",
         cfg.model.cell.c_str(), cfg.model.layers, cfg.model.hidden, cfg.model.embedding, vocab,
-        steps, batch, threads, kGemmBackend, blas_thread_model().c_str());
+        steps, batch, threads, kGemmBackend, gemm_kernel().c_str(), blas_thread_model().c_str());
     std::printf("train: %.0f tokens/s\n", train_tps);
     std::printf("eval: %.0f tokens/s\n", eval_tps);
     std::printf("flops/token (train): %.3g\n", flops);
@@ -139,6 +140,7 @@ int main(int argc, char** argv) {
                           {"overrides", overrides},
                           {"threads", threads},
                           {"gemm_backend", kGemmBackend},
+                          {"gemm_kernel", gemm_kernel()},
                           {"blas_threads", blas_thread_model()},
                           {"train_tokens_per_s", train_tps},
                           {"eval_tokens_per_s", eval_tps},

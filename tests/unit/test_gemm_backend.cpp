@@ -4,6 +4,10 @@
 // a few float roundings of the float64 product, at 1 and 2 threads.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <string>
+
+#include "core/util/blas_kernel.hpp"
 #include "core/util/tensor.hpp"
 #include "core/util/threads.hpp"
 #include "hitnet/version.hpp"
@@ -55,4 +59,34 @@ TEST_CASE("the build's GEMM backend computes the model's shapes within float rou
 // The build links OpenBLAS's OpenMP build (CMakeLists.txt), so the GEMMs share our OpenMP pool.
 TEST_CASE("the GEMMs run on the OpenMP thread pool, not a second spinning one", "[gemm]") {
   CHECK(blas_thread_model() != "pthreads");
+}
+
+// OpenBLAS 0.3.21 does not know CPUs newer than itself and falls back to its SSE3 "Prescott"
+// kernel (8x slower here); core/util/blas_kernel.cpp restarts the program onto the kernel for
+// what the CPU has, unless OPENBLAS_CORETYPE is preset.
+TEST_CASE("a generic OpenBLAS kernel is replaced by the one for the CPU's instruction set",
+          "[gemm]") {
+  CHECK(std::string(better_openblas_kernel("Prescott", true, true)) == "SkylakeX");
+  CHECK(std::string(better_openblas_kernel("Prescott", true, false)) == "Haswell");
+  CHECK(std::string(better_openblas_kernel("Sandybridge", true, false)) == "Haswell");
+  CHECK(better_openblas_kernel("Prescott", false, false) == nullptr);  // nothing better runs
+  // A kernel OpenBLAS chose for a CPU it knows stands.
+  CHECK(better_openblas_kernel("Zen", true, false) == nullptr);
+  CHECK(better_openblas_kernel("Haswell", true, true) == nullptr);
+  CHECK(better_openblas_kernel("Cooperlake", true, true) == nullptr);
+}
+
+TEST_CASE("this process runs no pre-AVX2 GEMM kernel on a CPU with AVX2", "[gemm]") {
+  const std::string kernel = gemm_kernel();
+  INFO(
+      "kernel " << kernel << ", OPENBLAS_CORETYPE "
+                << (std::getenv("OPENBLAS_CORETYPE") ? std::getenv("OPENBLAS_CORETYPE") : "unset"));
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  // A preset OPENBLAS_CORETYPE is the machine's choice and is kept, whatever it names; one this
+  // process set itself (restarting away from `openblas_fallback_kernel()`) is checked.
+  const bool preset =
+      std::getenv("OPENBLAS_CORETYPE") != nullptr && openblas_fallback_kernel().empty();
+  INFO("OpenBLAS's own choice " << openblas_fallback_kernel());
+  if (avx2 && !preset) CHECK(better_openblas_kernel(kernel, true, true) == nullptr);
 }
