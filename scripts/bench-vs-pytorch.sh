@@ -13,7 +13,9 @@
 # threads every split of the N cores between torch's threads and OpenBLAS's pool is tried
 # (torch N with OpenBLAS N, torch N with OpenBLAS 1), and the fastest median counts.
 # OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for PyTorch's commands alone, so that OpenBLAS
-# picks its own best kernel (printed); nothing else changes them.
+# picks its own best kernel (printed); nothing else changes them. Where OpenBLAS does not know the
+# CPU and picks its generic pre-AVX2 kernel, PyTorch gets the kernel hitnet's programs restart
+# onto (core/util/blas_kernel.cpp), so that both run the same GEMM kernel at their best.
 # The machines here are shared VMs whose speed drifts by 10-20 % within minutes, so every program
 # is measured BENCH_REPEATS times, interleaved, and medians are compared. Run on an otherwise idle
 # machine: every figure is a rate.
@@ -29,8 +31,21 @@ quant=$(grep -q 'method: *ttq' "$cfg" && echo hitnet || echo fp)
 gates=$([ "$cell" = gru ] && echo 3 || echo 4)
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+torch_env=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+# The kernel OpenBLAS picks by itself for torch's BLAS (libblas.so.3), and hitnet's.
+torch_kernel=$(env "${torch_env[@]}" /usr/bin/python3 -c 'import ctypes
+l = ctypes.CDLL("libblas.so.3"); l.openblas_get_corename.restype = ctypes.c_char_p
+print(l.openblas_get_corename().decode())' 2> /dev/null || echo "not OpenBLAS")
+case "$torch_kernel" in
+  Prescott | Core2 | Penryn | Dunnington | Nehalem | Atom | Athlon | Opteron* | Barcelona | Nano | \
+    Sandybridge | Bobcat | Bulldozer | Piledriver | Steamroller)
+    ours_kernel=$("$build"/bin/hitnet-gemm-openblas \
+      --threads 1 --seconds 0.01 --vocab 100 --hidden 32 --tokens 64 | sed -n 's/.*kernel \([A-Za-z0-9]*\).*/\1/p')
+    echo "PyTorch's OpenBLAS picks its generic kernel $torch_kernel here: it runs with OPENBLAS_CORETYPE=$ours_kernel, as hitnet does"
+    torch_env=(-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$ours_kernel") ;;
+esac
 pytorch() {  # pytorch TORCH_THREADS BLAS_THREADS: one measurement, tokens/s
-  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$2" /usr/bin/python3 \
+  env "${torch_env[@]}" OPENBLAS_NUM_THREADS="$2" /usr/bin/python3 \
     scripts/bench_pytorch_lm.py --threads "$1" --cell "${cell:-lstm}" --seconds "$seconds" --quant "$quant"
 }
 for threads in 1 2; do
