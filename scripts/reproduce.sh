@@ -11,9 +11,8 @@
 #   scripts/reproduce.sh search        the scheme search (configs/paper/search/round*.yaml)
 # Every HitNet study warm-starts from the full-precision twins in results/paper/fp (trained
 # first, once, by whichever study runs first). Checkpoints are not committed: on a fresh clone
-# the committed twins count as finished but have no best checkpoint, and the HitNet points stop
-# with "the run has no best checkpoint" until the twins are trained again (move
-# results/paper/fp aside, then run the study again).
+# the committed twins are finished runs without weights, so a study trains such a twin again
+# first (its committed run directory is replaced; git checkout brings it back).
 #   scripts/reproduce.sh report STUDY  only rewrite the report from what has run so far
 # Options (before the study): a fidelity tier, which shortens the sweeps by the key=value lines of
 # configs/paper/<tier>/<study>.args and writes into results/paper/<tier>/ (report
@@ -62,6 +61,16 @@ sweep() {  # sweep CONFIG SWEEP_DIR [key=value ...]
     status=$?  # a failed point does not stop the study: the report shows what ran
 }
 status=0  # the script's exit status: the first failing sweep's
+retrain_without_weights() {  # retrain_without_weights SWEEP_DIR: before a sweep others start from
+  local run
+  for run in "$1"/runs/*/; do
+    [ -f "$run/summary.json" ] && [ ! -f "$run/checkpoints/best.ckpt" ] || continue
+    grep -q '"status": *"finished"' "$run/summary.json" || continue
+    echo "reproduce: ${run%/} finished without its checkpoints (committed results come without):" \
+      "training it again, since the HitNet points start from its weights"
+    rm -rf "${run%/}"
+  done
+}
 # The HitNet configs warm-start from their full-precision twin (init.from: results/paper/fp, a
 # sweep directory: each point finds the run of its shape). The twins train first, once for all
 # studies: at full length into results/paper/fp, or under --quick at the hybrid table's quick
@@ -76,6 +85,7 @@ fp_twins() {
   fi
   local fp_args=()
   [ $tier = quick ] && mapfile -t fp_args < <(args_of hybrid)
+  retrain_without_weights "$twins"
   sweep "$configs/fp.yaml" "$twins" "${fp_args[@]}"
 }
 study_sweep() {  # study_sweep STUDY CONFIG SWEEP_DIR [key=value ...]: with the study's quick overrides
@@ -102,6 +112,7 @@ case "$what" in
     study_sweep "$what" "$configs/$what.yaml" "$out/$what" "init.from=$twins"
     report "$what" $(dirs_of "$what") ;;
   wikitext2)  # its own twin: the PTB models have another vocabulary
+    retrain_without_weights "$out/wikitext2_fp"
     study_sweep wikitext2 "$configs/wikitext2_fp.yaml" "$out/wikitext2_fp"
     study_sweep wikitext2 "$configs/wikitext2.yaml" "$out/wikitext2" "init.from=$out/wikitext2_fp"
     report wikitext2 $(dirs_of wikitext2) ;;
