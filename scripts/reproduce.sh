@@ -118,6 +118,8 @@ case "$what" in
     report wikitext2 $(dirs_of wikitext2) ;;
   search)  # rounds 3 and up warm-start from the FP twins (pinned snapshots or their runs)
     fp_twins
+    retrain_without_weights "$out/search/fp_gru_twin"  # round 17's
+    study_sweep search "$configs/search/fp_gru_twin.yaml" "$out/search/fp_gru_twin"
     for round in $(ls "$configs"/search/round*.yaml | sort -V); do  # round 10 after 9
       study_sweep search "$round" "$out/search/$(basename "$round" .yaml)"
     done
