@@ -32,18 +32,19 @@ gates=$([ "$cell" = gru ] && echo 3 || echo 4)
 
 median() { sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 torch_env=(-u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
-# The kernel OpenBLAS picks by itself for torch's BLAS (libblas.so.3), and hitnet's.
+# The kernel OpenBLAS picks by itself for torch's BLAS (libblas.so.3); when hitnet's programs
+# restarted away from that very kernel, PyTorch gets the one they run.
 torch_kernel=$(env "${torch_env[@]}" /usr/bin/python3 -c 'import ctypes
 l = ctypes.CDLL("libblas.so.3"); l.openblas_get_corename.restype = ctypes.c_char_p
 print(l.openblas_get_corename().decode())' 2> /dev/null || echo "not OpenBLAS")
-case "$torch_kernel" in
-  Prescott | Core2 | Penryn | Dunnington | Nehalem | Atom | Athlon | Opteron* | Barcelona | Nano | \
-    Sandybridge | Bobcat | Bulldozer | Piledriver | Steamroller)
-    ours_kernel=$("$build"/bin/hitnet-gemm-openblas \
-      --threads 1 --seconds 0.01 --vocab 100 --hidden 32 --tokens 64 | sed -n 's/.*kernel \([A-Za-z0-9]*\).*/\1/p')
+if [ -x "$build/bin/hitnet-gemm-openblas" ]; then
+  ours=$("$build/bin/hitnet-gemm-openblas" --threads 1 --seconds 0.01 --vocab 100 --hidden 32 --tokens 64 | head -1)
+  if [[ "$ours" == *"restarted away from OpenBLAS's own choice $torch_kernel)"* ]]; then
+    ours_kernel=$(echo "$ours" | sed -n 's/.*(kernel \([A-Za-z0-9]*\),.*/\1/p')
     echo "PyTorch's OpenBLAS picks its generic kernel $torch_kernel here: it runs with OPENBLAS_CORETYPE=$ours_kernel, as hitnet does"
-    torch_env=(-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$ours_kernel") ;;
-esac
+    torch_env=(-u OPENBLAS_L2_SIZE OPENBLAS_CORETYPE="$ours_kernel")
+  fi
+fi
 pytorch() {  # pytorch TORCH_THREADS BLAS_THREADS: one measurement, tokens/s
   env "${torch_env[@]}" OPENBLAS_NUM_THREADS="$2" /usr/bin/python3 \
     scripts/bench_pytorch_lm.py --threads "$1" --cell "${cell:-lstm}" --seconds "$seconds" --quant "$quant"

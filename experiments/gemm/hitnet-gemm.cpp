@@ -18,6 +18,7 @@
 #include <vector>
 
 #if defined(HITNET_GEMM_OPENBLAS)
+#include "core/util/blas_kernel.hpp"
 extern "C" void openblas_set_num_threads(int);
 extern "C" char* openblas_get_corename();
 #elif defined(HITNET_GEMM_BLIS)
@@ -32,7 +33,10 @@ using Clock = std::chrono::steady_clock;
 
 std::string backend_name() {
 #if defined(HITNET_GEMM_OPENBLAS)
-  return std::string("openblas (kernel ") + openblas_get_corename() + ")";
+  // After a restart away from OpenBLAS's generic kernel (core/util/blas_kernel.hpp), both.
+  const std::string own = hitnet::openblas_fallback_kernel();
+  return std::string("openblas (kernel ") + openblas_get_corename() +
+         (own.empty() ? "" : ", restarted away from OpenBLAS's own choice " + own) + ")";
 #elif defined(HITNET_GEMM_BLIS)
   return "blis";
 #else
