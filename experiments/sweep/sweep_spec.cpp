@@ -167,6 +167,39 @@ std::vector<std::string> split_values(const std::string& list) {
   return out;
 }
 
+namespace {
+
+// Gives `key` the command line's `values` in place of every value the sweep file gave it. A fixed
+// value becomes an override and also fills the key's grid axis or zip column, which so keep their
+// place in the product (a file of grid and explicit points keeps both); a list replaces the key's
+// grid axis or becomes one. Explicit points lose their own value of the key.
+void replace_file_values(SweepSpec& spec, const std::string& key,
+                         const std::vector<std::string>& values) {
+  const bool fixed = values.size() == 1;
+  const auto is_key = [&](const auto& assignment) { return assignment.first == key; };
+  const auto is_axis = [&](const Axis& axis) { return axis.key == key; };
+  std::erase_if(spec.overrides, is_key);
+  for (Assignment& point : spec.points) std::erase_if(point, is_key);
+  bool in_grid = false;
+  for (Axis& axis : spec.grid)
+    if (axis.key == key) axis.values = values, in_grid = true;
+  for (auto& group : spec.zips) {
+    if (fixed) {
+      for (Axis& axis : group)
+        if (axis.key == key) axis.values.assign(axis.values.size(), values.front());
+    } else {
+      std::erase_if(group, is_axis);
+    }
+  }
+  std::erase_if(spec.zips, [](const std::vector<Axis>& group) { return group.empty(); });
+  if (fixed)
+    spec.overrides.emplace_back(key, values.front());
+  else if (!in_grid)
+    spec.grid.push_back({key, values});
+}
+
+}  // namespace
+
 void add_command_line_axes(SweepSpec& spec, const std::vector<std::string>& arguments) {
   for (const std::string& arg : arguments) {
     const auto eq = arg.find('=');
@@ -176,10 +209,7 @@ void add_command_line_axes(SweepSpec& spec, const std::vector<std::string>& argu
     const std::vector<std::string> values = split_values(arg.substr(eq + 1));
     for (const std::string& v : values)
       if (v.empty()) throw SweepError("command line: " + key + ": empty value in '" + arg + "'");
-    if (values.size() == 1)
-      spec.overrides.emplace_back(key, values.front());
-    else
-      spec.grid.push_back({key, values});
+    replace_file_values(spec, key, values);
   }
 }
 

@@ -47,6 +47,10 @@ bool is_sweep_file(const std::string& path);
 
 // Adds command-line `key=a,b,c` (a grid axis) and `key=value` (a fixed override) arguments.
 // Commas inside [] or {} do not split: `quant.weight_quant={method: uniform, bits: 2},fp`.
+// The command line wins: a key it sets takes its value in place of every value the sweep file
+// gave it (fixed, grid, zip column, explicit points), so `hitnet-sweep configs/paper/fp.yaml
+// model.cell=gru` runs the GRU point alone. (Points it makes the same are an error of
+// resolve_points, as any two equal points are.)
 void add_command_line_axes(SweepSpec& spec, const std::vector<std::string>& arguments);
 
 // The spec as a sweep file, with `base` written relative to `directory`: what the sweep

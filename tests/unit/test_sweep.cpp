@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "core/config/load.hpp"
 #include "core/io/results_file.hpp"
@@ -136,6 +137,51 @@ TEST_CASE("a sweep file combines grid, zip, explicit points and overrides", "[sw
   const auto again = resolve_points(load_sweep_file(copy + "/sweep.yaml"));
   REQUIRE(again.size() == resolved.size());
   for (size_t i = 0; i < again.size(); ++i) CHECK(again[i].hash == resolved[i].hash);
+}
+
+TEST_CASE("the command line's value of a key replaces every value the sweep file gives it",
+          "[sweep]") {
+  const std::string dir = scratch("cli-wins");
+  const std::string file =
+      write(dir + "/s.yaml", "base: " + kTiny +
+                                 "\n"
+                                 "overrides: {train.epochs: 1}\n"
+                                 "grid: {seed: [1, 2], model.cell: [lstm, gru]}\n"
+                                 "zip: {model.hidden: [16, 24], model.embedding: [8, 12]}\n"
+                                 "points:\n"
+                                 "  - {seed: 9, model.cell: lstm}\n");
+  // Before: 2 seeds x 2 cells x 2 zipped rows + 1 explicit point.
+  REQUIRE(expand_points(load_sweep_file(file)).size() == 9);
+
+  SweepSpec spec = load_sweep_file(file);
+  add_command_line_axes(spec, {"model.cell=gru", "model.hidden=20", "train.epochs=3"});
+  const auto points = expand_points(spec);
+  // 2 seeds x 1 cell x 2 zip rows (embedding alone) + the explicit point.
+  REQUIRE(points.size() == 5);
+  for (const Assignment& p : points) {
+    std::map<std::string, std::string> effective;
+    for (const auto& [key, value] : p) effective[key] = value;
+    CHECK(effective["model.cell"] == "gru");
+    CHECK(effective["model.hidden"] == "20");
+    CHECK(effective["train.epochs"] == "3");
+  }
+  // The embedding column of the zip group still varies.
+  CHECK(points[0].back() == std::pair<std::string, std::string>{"model.embedding", "8"});
+  CHECK(points[1].back() == std::pair<std::string, std::string>{"model.embedding", "12"});
+  // Points the command line makes the same are reported, as any two equal points are.
+  SweepSpec same = load_sweep_file(file);
+  add_command_line_axes(same, {"seed=1", "model.cell=gru", "model.hidden=16", "model.embedding=8"});
+  CHECK_THROWS_WITH(resolve_points(same), Catch::Contains("the same config as point 1"));
+
+  // A command-line list replaces the file's axis in its place, and the explicit point keeps its
+  // other keys.
+  SweepSpec grid = load_sweep_file(file);
+  add_command_line_axes(grid, {"seed=5,6,7"});
+  REQUIRE(grid.grid.size() == 2);
+  CHECK(grid.grid[0].key == "seed");
+  CHECK(grid.grid[0].values == std::vector<std::string>{"5", "6", "7"});
+  REQUIRE(expand_points(grid).size() == 3 * 2 * 2 + 1);
+  CHECK(grid.points[0] == Assignment{{"model.cell", "lstm"}});
 }
 
 TEST_CASE("command-line values split at top-level commas only", "[sweep]") {
