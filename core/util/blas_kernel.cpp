@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <climits>
 #include <cstdlib>
@@ -52,8 +53,7 @@ __attribute__((constructor(102))) void restart_on_better_openblas_kernel(int, ch
 
 const char* better_openblas_kernel(const std::string& kernel, bool cpu_has_avx2_fma,
                                    bool cpu_has_avx512) {
-  bool pre_avx2 = false;
-  for (const char* name : kPreAvx2Kernels) pre_avx2 = pre_avx2 || kernel == name;
+  const bool pre_avx2 = std::ranges::find(kPreAvx2Kernels, kernel) != kPreAvx2Kernels.end();
   if (!pre_avx2 || !cpu_has_avx2_fma) return nullptr;
   return cpu_has_avx512 ? "SkylakeX" : "Haswell";
 }
