@@ -40,9 +40,9 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
   const GateQuant &cell_quant = gate_quant_[kCellState], &cell_tanh_quant = gate_quant_[kC],
                   &hidden_quant = gate_quant_[kH];
 
-  // Input projection of every step of the window: one GEMM.
-  pre_.noalias() = w_ih_.values() * x;
-  pre_.colwise() += b_ih_.values().col(0);
+  // Input projection of every step of the window: one GEMM, accumulated onto the bias.
+  pre_ = b_ih_.values().col(0).replicate(1, x.cols());
+  pre_.noalias() += w_ih_.values() * x;
 
   post_.resize(4 * H, TB);
   if (quantized_gates_) gates_q_.resize(4 * H, TB), gates_mask_.resize(4 * H, TB);
