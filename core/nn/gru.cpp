@@ -35,7 +35,8 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
   const GateQuant& hidden_quant = gate_quant_[kH];
 
   // Input projection of every step of the window: one GEMM, accumulated onto the bias.
-  pre_ = b_ih_.values().col(0).replicate(1, x.cols());
+  pre_.resize(b_ih_.values().rows(), x.cols());
+  pre_.colwise() = b_ih_.values().col(0);
   pre_.noalias() += w_ih_.values() * x;
 
   post_.resize(3 * H, TB);
@@ -49,8 +50,8 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
   const auto b_hh = b_hh_->values().col(0);
   for (int t = 0; t < steps; ++t) {
     const Eigen::Index col = t * B;
-    recurrent_ = b_hh.replicate(1, B);
-    recurrent_.noalias() += w_hh * hiddens_.middleCols(col, B);  // the recurrent product
+    recurrent_.noalias() = w_hh * hiddens_.middleCols(col, B);  // the recurrent product
+    recurrent_.colwise() += b_hh;
 
     auto a = pre_.middleCols(col, B);
     auto s = post_.middleCols(col, B);

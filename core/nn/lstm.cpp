@@ -41,7 +41,8 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
                   &hidden_quant = gate_quant_[kH];
 
   // Input projection of every step of the window: one GEMM, accumulated onto the bias.
-  pre_ = b_ih_.values().col(0).replicate(1, x.cols());
+  pre_.resize(b_ih_.values().rows(), x.cols());
+  pre_.colwise() = b_ih_.values().col(0);
   pre_.noalias() += w_ih_.values() * x;
 
   post_.resize(4 * H, TB);
