@@ -421,11 +421,14 @@ def learning_curves(runs, label=None, out=None, diagnostics=True, title=None):
     bottom = axes[panels[-1]]
     bottom.set_xlabel("epoch")
     bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
-    first, last = bottom.get_xlim()
+    first = min(float(m["epoch"].min()) for m in metrics)
+    last = max(float(m["epoch"].max()) for m in metrics)
     if last - first < 2:  # runs of one epoch: whole epochs on the axis, not 0.945 ... 1.05
         middle = round((first + last) / 2)
         bottom.set_xlim(middle - 1, middle + 1)
         bottom.set_xticks([middle - 1, middle, middle + 1])
+    else:  # the epochs drawn and half an epoch either side, no empty epoch 0 before epoch 1
+        bottom.set_xlim(first - 0.5, last + 0.5)
     for a in axes.values():
         a.grid(alpha=0.3)
     return _save(fig, out)

@@ -248,6 +248,11 @@ def _untrained(config: dict) -> bool:
     return not missing(epochs) and int(epochs) == 0
 
 
+# The learning-rate schedule's options that its type does not read (core/optim/lr_schedule.cpp).
+SCHEDULE_UNREAD = {"fixed": ("decay_start", "decay_factor", "plateau_factor"),
+                   "decay": ("plateau_factor",),
+                   "plateau": ("decay_start", "decay_factor")}
+
 # Keys added to the config after some runs were made, with the default those runs had.
 ADDED_KEY_DEFAULTS = {"quant.weight_granularity": "tensor", "quant.recurrent_diagonal": "shared"}
 
@@ -255,9 +260,13 @@ ADDED_KEY_DEFAULTS = {"quant.weight_granularity": "tensor", "quant.recurrent_dia
 def effective_config(config: dict) -> dict:
     """The config with what cannot change a run removed: ignored bookkeeping keys, the options
     a placement's method does not read, unset (null) placements, and in an untrained run
-    (train.epochs 0) what only training reads. Keys added since a run was made take the
-    default it ran with (ADDED_KEY_DEFAULTS)."""
+    (train.epochs 0) what only training reads, and the schedule options its type does not read
+    (a plateau schedule's decay_start). Keys added since a run was made take the default it ran
+    with (ADDED_KEY_DEFAULTS)."""
     config = {**ADDED_KEY_DEFAULTS, **{k: v for k, v in config.items() if not missing(v)}}
+    unread = {"train.schedule." + option
+              for option in SCHEDULE_UNREAD.get(config.get("train.schedule.type"), ())}
+    config = {k: v for k, v in config.items() if k not in unread}
     out = {}
     placements = {k[: -len(".method")] for k in config if k.endswith(".method")}
     untrained = _untrained(config)

@@ -145,3 +145,19 @@ def test_a_recipe_that_goes_with_the_scheme_stays_out_of_the_label():
     assert labels(fp, make_config(**tuned)) == ["FP", "HitNet λ=0.5"]  # λ: always said
     assert labels(fp, make_config(**tuned), make_config(**{**tuned, "train.lr": 0.5})) == \
         ["FP", "HitNet λ=0.5 lr=2", "HitNet λ=0.5 lr=0.5"]
+
+
+def test_schedule_options_the_schedule_type_does_not_read_never_label():
+    # A plateau schedule never reads decay_start or decay_factor (core/optim/lr_schedule.cpp):
+    # two plateau runs differing only there are the same experiment; a decay run is labelled by
+    # its own options, not the plateau factor.
+    plateau = {**HITNET, "train.schedule.type": "plateau"}
+    a = make_config(**{**plateau, "train.schedule.decay_start": 9})
+    b = make_config(**{**plateau, "train.schedule.decay_start": 5, "train.schedule.decay_factor": 0.5})
+    assert labels(a, b) == ["HitNet (1)", "HitNet (2)"]
+    decay = {**HITNET, "train.schedule.type": "decay"}
+    c = make_config(**{**decay, "train.schedule.decay_start": 9})
+    d = make_config(**{**decay, "train.schedule.decay_start": 5,
+                       "train.schedule.plateau_factor": 0.5})
+    assert labels(c, d) == ["HitNet decay_start=9", "HitNet decay_start=5"]
+    assert labels(a, c) == ["HitNet type=plateau", "HitNet type=decay"]

@@ -107,6 +107,8 @@ def test_learning_curves_add_diagnostic_panels_only_when_recorded(runs, tmp_path
     assert titles[3].startswith("Relative quantization error: mean")
     # The clip threshold is drawn in the gradient panel.
     assert any(t.get_text() == "clip 0.25" for t in fig.axes[1].texts)
+    # The epoch axis starts half an epoch before the first epoch drawn (1), not at an empty 0.
+    assert fig.axes[-1].get_xlim()[0] == 0.5
     # One run alone: a line per quantized tensor (2 weights + 5 gates).
     one = figures.learning_curves([runs / "hitnet"])
     assert len(one.axes[3].get_lines()) == 7
