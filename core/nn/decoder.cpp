@@ -1,5 +1,7 @@
 #include "core/nn/decoder.hpp"
 
+#include "core/nn/affine.hpp"
+
 namespace hitnet {
 
 Decoder::Decoder(ParameterStore& store, int vocab, int hidden, int tied_weight,
@@ -15,12 +17,7 @@ void Decoder::quantize_weights(Rng& rng, const Pass& pass) {
 }
 
 void Decoder::forward(const Eigen::Ref<const Matrix>& h, Matrix& logits) const {
-  // The bias first and the product added onto it: one GEMM that accumulates (beta 1) instead
-  // of a zeroing pass, a GEMM and a pass adding the bias over the vocab x n logits.
-  logits.resize(store_.value(bias_).rows(), h.cols());
-  // colwise() copies the bias a column at a time; .replicate() went element by element, 20x slower.
-  logits.colwise() = store_.value(bias_).col(0);
-  logits.noalias() += weight_.values() * h;
+  affine(weight_.values(), h, store_.value(bias_).col(0), logits);
 }
 
 void Decoder::backward(const Eigen::Ref<const Matrix>& h, const Matrix& d_logits, Matrix& d_h) {

@@ -1,6 +1,7 @@
 #include "core/nn/gru.hpp"
 
 #include "core/nn/activations.hpp"
+#include "core/nn/affine.hpp"
 
 namespace hitnet {
 namespace {
@@ -34,10 +35,8 @@ void Gru::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Layer
   steps_ = steps, batch_ = batch;
   const GateQuant& hidden_quant = gate_quant_[kH];
 
-  // Input projection of every step of the window: one GEMM, accumulated onto the bias.
-  pre_.resize(b_ih_.values().rows(), x.cols());
-  pre_.colwise() = b_ih_.values().col(0);
-  pre_.noalias() += w_ih_.values() * x;
+  // Input projection of every step of the window: one GEMM.
+  affine(w_ih_.values(), x, b_ih_.values().col(0), pre_);
 
   post_.resize(3 * H, TB);
   recurrent_n_.resize(H, TB);

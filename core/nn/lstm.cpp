@@ -1,6 +1,7 @@
 #include "core/nn/lstm.hpp"
 
 #include "core/nn/activations.hpp"
+#include "core/nn/affine.hpp"
 
 namespace hitnet {
 namespace {
@@ -40,10 +41,8 @@ void Lstm::forward(const Eigen::Ref<const Matrix>& x, int steps, int batch, Laye
   const GateQuant &cell_quant = gate_quant_[kCellState], &cell_tanh_quant = gate_quant_[kC],
                   &hidden_quant = gate_quant_[kH];
 
-  // Input projection of every step of the window: one GEMM, accumulated onto the bias.
-  pre_.resize(b_ih_.values().rows(), x.cols());
-  pre_.colwise() = b_ih_.values().col(0);
-  pre_.noalias() += w_ih_.values() * x;
+  // Input projection of every step of the window: one GEMM.
+  affine(w_ih_.values(), x, b_ih_.values().col(0), pre_);
 
   post_.resize(4 * H, TB);
   if (quantized_gates_) gates_q_.resize(4 * H, TB), gates_mask_.resize(4 * H, TB);
