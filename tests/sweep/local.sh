@@ -103,7 +103,9 @@ grep -q "4 already done, 0 to run" run4.out || fail "rerun did work: $(cat run4.
 [ "$(grep -c '] done' dry.out)" = 4 ] || fail "--dry-run does not list 4 done points"
 
 echo "== 1e. a hang-up of the sweep's terminal stops neither the sweep nor its runs"
-setsid "$sweep" "$tiny" seed=5,6 train.epochs=1 --out hangup --jobs 1 --threads-per-run 1 > hup.out 2>&1 &
+# The slow points: a tiny run can finish (0.04 s on a fast machine) between two polls of
+# wait_for_live, which then never sees it running.
+setsid "$sweep" "$tiny" seed=5,6 "${slow[@]}" --out hangup --jobs 1 --threads-per-run 1 > hup.out 2>&1 &
 pid=$!
 wait_for_live hangup 30
 kill -HUP -- "-$pid"  # what the kernel sends the foreground process group of a lost terminal
