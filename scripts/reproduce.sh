@@ -8,7 +8,9 @@
 #   scripts/reproduce.sh degradation   uniform-2 / TTQ / BTQ on weights only, activations only
 #   scripts/reproduce.sh sloping       HitNet's LSTM over the sloping factor λ
 #   scripts/reproduce.sh wikitext2     an FP LSTM on WikiText-2, then HitNet's LSTM from it
-#   scripts/reproduce.sh search        the scheme search (configs/paper/search/round*.yaml)
+#   scripts/reproduce.sh search [N...] the scheme search (configs/paper/search/round*.yaml), or
+#                                      only rounds N... (in order), e.g. `search 18 20`: the
+#                                      HitNet GRU of the README's table and the rounds it needs
 # Every HitNet study warm-starts from the full-precision twins in results/paper/fp (trained
 # first, once, by whichever study runs first). Checkpoints are not committed: on a fresh clone
 # the committed twins are finished runs without weights, so a study trains such a twin again
@@ -39,7 +41,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-what=${1:?usage: $0 [--quick|--short] [--jobs N] hybrid|degradation|sloping|wikitext2|search|report STUDY}
+what=${1:?usage: $0 [--quick|--short] [--jobs N] hybrid|degradation|sloping|wikitext2|search [N...]|report STUDY}
 shift
 
 report() {  # report STUDY SWEEP_DIR...: results/paper[/TIER]/STUDY.md
@@ -116,12 +118,26 @@ case "$what" in
     study_sweep wikitext2 "$configs/wikitext2_fp.yaml" "$out/wikitext2_fp"
     study_sweep wikitext2 "$configs/wikitext2.yaml" "$out/wikitext2" "init.from=$out/wikitext2_fp"
     report wikitext2 $(dirs_of wikitext2) ;;
-  search)  # rounds 3 and up warm-start from the FP twins (pinned snapshots or their runs)
-    fp_twins
-    retrain_without_weights "$out/search/fp_gru_twin"  # round 17's
-    study_sweep search "$configs/search/fp_gru_twin.yaml" "$out/search/fp_gru_twin"
-    for round in $(ls "$configs"/search/round*.yaml | sort -V); do  # round 10 after 9
-      study_sweep search "$round" "$out/search/$(basename "$round" .yaml)"
+  search)  # rounds warm-start from the FP twins (pinned snapshots or their runs) or earlier rounds
+    rounds=("$@")  # the rounds named, or every round (round 10 after 9)
+    [ ${#rounds[@]} -gt 0 ] || mapfile -t rounds < <(ls "$configs"/search/round*.yaml | sort -V |
+      sed 's|.*/round\(.*\)\.yaml|\1|')
+    round_configs=()
+    for round in "${rounds[@]}"; do
+      round_configs+=("$configs/search/round$round.yaml")
+      [ -f "${round_configs[-1]}" ] && continue
+      echo "$0: no search round '$round' (${round_configs[-1]} is missing)" >&2
+      exit 2
+    done
+    # The twins first, where the rounds read them: the hybrid ones (rounds 1-3) or the GRU twin
+    # of rounds 17 and up, which round 18's successors reach through round 18.
+    grep -L "results/paper/search/" "${round_configs[@]}" | grep -q . && fp_twins
+    if grep -q "fp_gru_twin" "${round_configs[@]}"; then
+      retrain_without_weights "$out/search/fp_gru_twin"
+      study_sweep search "$configs/search/fp_gru_twin.yaml" "$out/search/fp_gru_twin"
+    fi
+    for config in "${round_configs[@]}"; do
+      study_sweep search "$config" "$out/search/$(basename "$config" .yaml)"
     done
     report search $(dirs_of search) ;;
   report)
