@@ -3,7 +3,8 @@
 # recipe, and against the machine's best SGEMM, all in one run, at 1 and 2 threads (README,
 # Performance):
 #   scripts/bench-vs-pytorch.sh [BUILD_DIR] [CONFIG]     (defaults: build configs/ptb_lstm_fp.yaml)
-#   BENCH_SECONDS (default 8) per measurement, BENCH_REPEATS (default 3) interleaved repeats.
+#   BENCH_SECONDS (default 8) per measurement, BENCH_REPEATS (default 3) interleaved repeats,
+#   BENCH_THREADS (default "1 2") the thread counts.
 # Needs the bench-only packages (scripts/bootstrap.sh bench): Debian's python3-torch.
 #
 # A thread count is a budget of cores for the whole process. PyTorch's intra-op threads do not
@@ -25,6 +26,7 @@ build=${1:-build}
 cfg=${2:-configs/ptb_lstm_fp.yaml}
 seconds=${BENCH_SECONDS:-8}
 repeats=${BENCH_REPEATS:-3}
+thread_counts=${BENCH_THREADS:-1 2}
 cell=$(sed -n 's/.*cell: *\([a-z]*\).*/\1/p' "$cfg" | head -1)
 # A config with ternary weights is HitNet: PyTorch runs its fake-quantized twin (see the script).
 quant=$(grep -q 'method: *ttq' "$cfg" && echo hitnet || echo fp)
@@ -49,7 +51,7 @@ pytorch() {  # pytorch TORCH_THREADS BLAS_THREADS: one measurement, tokens/s
   env "${torch_env[@]}" OPENBLAS_NUM_THREADS="$2" /usr/bin/python3 \
     scripts/bench_pytorch_lm.py --threads "$1" --cell "${cell:-lstm}" --seconds "$seconds" --quant "$quant"
 }
-for threads in 1 2; do
+for threads in $thread_counts; do
   echo "=== $threads thread(s), $cfg"
   best=0 best_name=
   for gemm in "$build"/bin/hitnet-gemm-*; do
