@@ -103,6 +103,11 @@ void bind_config(Schema& s, Config& c) {
   s.bind("quant.sigmoid_quant", q.sigmoid_quant, "every sigmoid gate output (LSTM i f o, GRU r z)");
   s.bind("quant.tanh_quant", q.tanh_quant, "every tanh output (LSTM g and tanh(c), GRU n)");
   s.bind("quant.cell_state_quant", q.cell_state_quant, "LSTM cell state c_t");
+  s.rule("quant.cell_state_quant", [&q, &m] {  // not ignored by a cell that has none
+    const CellInfo* own = find_cell(m.cell);
+    if (q.cell_state_quant.method == "fp" || !own || own->has_cell_state) return std::string();
+    return "model.cell " + m.cell + " has no cell state: leave it fp";
+  });
   s.bind("quant.hidden_quant", q.hidden_quant, "hidden state h_t, the layer output");
   // quant.gates.<name>: every cell's sigmoid and tanh outputs, from the cells' gate tables.
   std::set<std::string> bound;  // a name two cells share is one key

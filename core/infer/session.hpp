@@ -42,6 +42,8 @@ class Session {
   // the CPU does not support.
   Session(const PackedModel& model, int batch, Engine engine = Engine::kTernary,
           Isa isa = best_isa());
+  // Copy- and move-constructible: the model it refers to lives outside it, and nothing points into
+  // a session (unlike the training model, whose layers hold views into its parameter store).
 
   int batch() const { return batch_; }
   int vocab() const { return model_.vocab; }

@@ -1,10 +1,12 @@
 #include "core/io/atomic_file.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -36,6 +38,17 @@ bool is_temp_name(const std::string& file_name) {
   if (mark == std::string::npos || mark == 0) return false;
   const std::string pid = file_name.substr(mark + 5);
   return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
+}
+
+void remove_temporaries_in(const std::string& dir, bool keep_live_writers) {
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ignored)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_regular_file(ignored) || !is_temp_name(name)) continue;
+    const long pid = std::strtol(name.c_str() + name.rfind(".tmp.") + 5, nullptr, 10);
+    const bool live = ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+    if (!(keep_live_writers && live)) std::filesystem::remove(entry.path(), ignored);
+  }
 }
 
 void replace_file(const std::string& temp, const std::string& path) {

@@ -14,6 +14,11 @@ std::string temp_path_for(const std::string& path);
 // One left behind belongs to a process that died before its rename.
 bool is_temp_name(const std::string& file_name);
 
+// Removes the temporaries (is_temp_name) in `dir` that writers killed before their rename left.
+// Call it where no process can be writing (holding the directory's lock); with
+// `keep_live_writers`, one whose process still runs stays (a writer that takes no lock).
+void remove_temporaries_in(const std::string& dir, bool keep_live_writers = false);
+
 // fsyncs `temp` and renames it to `path` (then fsyncs the directory, so the rename survives
 // a power cut too). Throws std::runtime_error naming both paths.
 void replace_file(const std::string& temp, const std::string& path);

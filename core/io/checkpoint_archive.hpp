@@ -39,6 +39,8 @@ class CheckpointWriter {
 class CheckpointReader {
  public:
   explicit CheckpointReader(const Checkpoint& ck) : ck_(ck) {}
+  CheckpointReader(const CheckpointReader&) = delete;  // refers to the checkpoint
+  CheckpointReader& operator=(const CheckpointReader&) = delete;
 
   void operator()(const std::string& name, Vector& v) const { v = ck_.floats(name, v.size()); }
   void operator()(const std::string& name, Matrix& m) const {

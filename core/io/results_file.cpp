@@ -1,5 +1,7 @@
 #include "core/io/results_file.hpp"
 
+#include "core/io/run_status.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -136,7 +138,7 @@ ResultsFile ResultsFile::create(const std::string& path, const RunInfo& info) {
     h5::write_attr(file, "started", info.started);
     h5::write_attr(file, "init_from", info.init_from);
     h5::write_attr(file, "finished", std::string());
-    h5::write_attr(file, "status", std::string("running"));
+    h5::write_attr(file, "status", std::string(status::kRunning));
     h5::Handle metrics = h5::create_group(file, "metrics");
     for (const char* name : kMetricNames) {
       h5::create_series(metrics, name,
@@ -180,7 +182,7 @@ ResultsFile ResultsFile::reopen(const std::string& path, int keep_epochs) {
         }
         h5::remove(file, "final");
         h5::write_attr(file, "finished", std::string());
-        h5::write_attr(file, "status", std::string("running"));
+        h5::write_attr(file, "status", std::string(status::kRunning));
       });
   return ResultsFile(path);
 }
@@ -250,9 +252,11 @@ void ResultsFile::write_histogram(int epoch, const std::string& kind, const std:
   });
 }
 
-void ResultsFile::finish(const FinalMetrics& f, const std::string& status) {
-  require(status == "finished" || status == "failed" || status == "diverged",
-          "final status must be finished, failed or diverged, got \"" + status + "\"");
+void ResultsFile::finish(const FinalMetrics& f, std::string_view run_status) {
+  require(
+      run_status == status::kFinished || run_status == status::kFailed ||
+          run_status == status::kDiverged,
+      "final status must be finished, failed or diverged, got \"" + std::string(run_status) + "\"");
   update_atomically(path_, "finish", [&](hid_t file) {
     h5::remove(file, "final");
     h5::Handle final_group = h5::create_group(file, "final");
@@ -270,7 +274,7 @@ void ResultsFile::finish(const FinalMetrics& f, const std::string& status) {
       h5::write_attr(final_group, "test_ppl_" + m.mode + "_passes", int64_t{m.passes});
     }
     h5::write_attr(file, "finished", utc_timestamp());
-    h5::write_attr(file, "status", status);
+    h5::write_attr(file, "status", std::string(run_status));
   });
 }
 

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -72,7 +73,7 @@ class ResultsFile {
   void write_histogram(int epoch, const std::string& kind, const std::string& tensor,
                        const std::string& stage, const Histogram& h);
   // /final attributes, root attributes status ("finished" | "failed" | "diverged") and finished.
-  void finish(const FinalMetrics& f, const std::string& status);
+  void finish(const FinalMetrics& f, std::string_view run_status);
 
   const std::string& path() const { return path_; }
 

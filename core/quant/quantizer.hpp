@@ -18,7 +18,7 @@ enum class Domain {
   kUnit,    // known range [0, 1] (sigmoid outputs)
 };
 
-struct QuantSpec;  // core/config/config.hpp
+struct QuantSpec;  // core/quant/quant_spec.hpp
 
 class Quantizer {
  public:

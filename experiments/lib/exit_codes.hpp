@@ -5,17 +5,9 @@
 #include <array>
 #include <string_view>
 
-namespace hitnet {
+#include "core/io/run_status.hpp"
 
-// The status words of a run: summary.json's "status" and the sweep's index.json and results.csv.
-namespace status {
-inline constexpr std::string_view kRunning = "running";
-inline constexpr std::string_view kFinished = "finished";
-inline constexpr std::string_view kFailed = "failed";
-inline constexpr std::string_view kBadConfig = "bad_config";
-inline constexpr std::string_view kDiverged = "diverged";
-inline constexpr std::string_view kInterrupted = "interrupted";  // checkpointed: resumable
-}  // namespace status
+namespace hitnet {
 
 namespace exit_code {
 inline constexpr int kFinished = 0;

@@ -77,12 +77,8 @@ std::optional<nlohmann::json> finished_summary(const std::string& dir) {
 }
 
 void remove_stale_temporaries(const RunDirLock& lock) {
-  for (const std::string& dir : {lock.dir(), lock.dir() + "/checkpoints"}) {
-    std::error_code ignored;
-    for (const auto& entry : fs::directory_iterator(dir, ignored))
-      if (entry.is_regular_file(ignored) && is_temp_name(entry.path().filename().string()))
-        fs::remove(entry.path(), ignored);
-  }
+  remove_temporaries_in(lock.dir());
+  remove_temporaries_in(lock.dir() + "/checkpoints");
 }
 
 std::string data_root_for(const std::string& data_path) {

@@ -13,6 +13,7 @@
 #include "core/io/checkpoint_archive.hpp"
 #include "core/io/checkpoint_files.hpp"
 #include "core/io/results_file.hpp"
+#include "core/io/run_status.hpp"
 #include "core/io/summary_json.hpp"
 #include "core/io/timestamp.hpp"
 #include "core/optim/lr_schedule.hpp"
@@ -222,7 +223,7 @@ class Run {
   void fail(const std::string& why) noexcept;
 
  private:
-  void write_summary(const std::string& status);
+  void write_summary(std::string_view run_status);
 
   const Config& cfg_;
   TrainerOptions opt_;
@@ -240,6 +241,7 @@ class Run {
   Progress progress_;
   FinalMetrics final_;
   std::optional<RunResult> result_;  // set when the run ends early (stopped or diverged)
+  std::string reason_;               // why a failed or diverged run ended: summary.json's
   Clock::time_point session_start_ = Clock::now();
   double wall_before_ = 0;  // wall_s of earlier sessions
   long long session_batches_ = 0;
@@ -326,7 +328,7 @@ bool Run::end_epoch() {
   // word_language_model: the carried state never crosses the end of the corpus.
   state_ = model_->initial_state(cfg_.data.batch_size);
   save_checkpoint();  // resumes at the first window of the next epoch
-  write_summary("running");
+  write_summary(status::kRunning);
   return true;
 }
 
@@ -384,7 +386,7 @@ bool Run::test() {
 RunResult Run::interrupted() {
   progress_.line("interrupted: checkpoint written, continue with hitnet-run --resume " +
                  opt_.run_dir);
-  write_summary("interrupted");
+  write_summary(status::kInterrupted);
   RunResult result;
   result.status = RunStatus::kInterrupted;
   return result;
@@ -392,8 +394,9 @@ RunResult Run::interrupted() {
 
 RunResult Run::diverge(const std::string& why) {
   progress_.line("diverged: " + why);
-  results_->finish(final_, "diverged");
-  write_summary("diverged");
+  reason_ = why;
+  results_->finish(final_, status::kDiverged);
+  write_summary(status::kDiverged);
   RunResult result;
   result.status = RunStatus::kDiverged;
   return result;
@@ -402,14 +405,16 @@ RunResult Run::diverge(const std::string& why) {
 void Run::fail(const std::string& why) noexcept {
   try {
     progress_.line("failed: " + why);
-    write_summary("failed");
-    results_->finish(final_, "failed");
+    reason_ = why;
+    write_summary(status::kFailed);
+    results_->finish(final_, status::kFailed);
   } catch (...) {  // the disk that failed the run may fail these too; the error is reported
   }
 }
 
-void Run::write_summary(const std::string& status) {
-  auto s = summary_of(info_, final_, status, status == "running" ? "" : utc_timestamp());
+void Run::write_summary(std::string_view run_status) {
+  auto s = summary_of(info_, final_, std::string(run_status),
+                      run_status == status::kRunning ? "" : utc_timestamp());
   s["name"] = cfg_.name;
   s["epochs"] = final_.epochs_run;
   s["train_tokens_per_s"] = final_.epochs_run > 0 ? pos_.tokens_per_s_sum / final_.epochs_run : 0.0;
@@ -420,6 +425,7 @@ void Run::write_summary(const std::string& status) {
   if (const std::string own = openblas_fallback_kernel(); !own.empty())
     s["openblas_own_kernel"] = own;  // the generic kernel it restarted away from
   s["peak_rss_mb"] = peak_rss_mb();
+  if (!reason_.empty()) s["reason"] = reason_;
   write_summary_json(opt_.run_dir + "/summary.json", s);
 }
 
@@ -435,8 +441,8 @@ RunResult Run::run() {
   // The last epoch's checkpoint already resumes here: a stop during the test just exits.
   if (!test()) return interrupted();
   pos_.wall_s = wall_before_ + seconds_since(session_start_);
-  results_->finish(final_, "finished");
-  write_summary("finished");
+  results_->finish(final_, status::kFinished);
+  write_summary(status::kFinished);
   char buf[200];
   std::snprintf(buf, sizeof buf, "valid ppl %.2f test ppl %.2f (%s)", pos_.best_valid,
                 final_.test_ppl, final_.eval_mode.c_str());

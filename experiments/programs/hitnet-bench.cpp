@@ -19,6 +19,7 @@
 #include "experiments/lib/command_line.hpp"
 #include "experiments/lib/evaluation.hpp"
 #include "experiments/lib/gemm_benchmark.hpp"
+#include "experiments/lib/memory_estimate.hpp"
 #include "experiments/lib/packed_bench.hpp"
 #include "experiments/lib/run_directory.hpp"
 #include "experiments/lib/train_step.hpp"
@@ -82,6 +83,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (vocab <= 0) vocab = load_corpus(cfg.data, data_root_for(cfg.data.path)).vocab.size();
+    // As hitnet-run: a model the machine cannot hold is refused before it is allocated.
+    if (const auto available = available_memory_bytes())
+      check_memory_fits(cfg, vocab, /*corpus_tokens=*/0, *available);
     const int threads = set_thread_count(cfg.threads);
     if (packed) {
       const nlohmann::json figures = run_packed_bench(cfg, vocab, seconds);
@@ -152,6 +156,9 @@ int main(int argc, char** argv) {
                           {"phase_seconds_per_step", phase_json}};
       std::ofstream(json_path) << j.dump(2) << "\n";
     }
+  } catch (const ConfigError& e) {
+    std::cerr << "hitnet-bench: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "hitnet-bench: " << e.what() << "\n";
     return 1;

@@ -19,6 +19,7 @@
 #include <iostream>
 
 #include "core/config/load.hpp"
+#include "core/io/atomic_file.hpp"
 #include "core/util/cpu_support.hpp"
 #include "experiments/lib/command_line.hpp"
 #include "experiments/lib/exit_codes.hpp"
@@ -53,7 +54,7 @@ std::string action_of(const PointRecord& r) {
   if (r.status == status::kSubmitted) return "in slurm " + r.slurm_job;
   if (r.state.live) return "running (pid " + std::to_string(lock_holder_pid(r.dir)) + ")";
   if (r.state.next == NextStep::kNothing)
-    return r.state.status == status::kFinished ? "done" : "diverged";
+    return r.state.status == status::kFinished ? "done" : std::string(status::kDiverged);
   if (r.state.next == NextStep::kResume) return "resume";
   if (!r.state.damage.empty()) return "rerun (damaged: " + r.state.damage + ")";
   return r.state.holds_run ? "rerun" : "run";
@@ -117,7 +118,7 @@ int finish(const SweepIndex& index, bool interrupted) {
     else if (r.status == status::kSubmitted || (r.status == status::kRunning && !interrupted))
       std::cout << "  still "
                 << (r.status == status::kSubmitted ? "in slurm " + r.slurm_job
-                                                   : std::string("running"))
+                                                   : std::string(status::kRunning))
                 << ": point " << r.point.number << " " << r.point.name << "\n";
   }
   std::cout << "table: " << csv << " and results.md\n";
@@ -198,6 +199,10 @@ int main(int argc, char** argv) {
     const SweepSpec spec = build_spec(spec_file, arguments);
     const std::vector<SweepPoint> points = resolve_points(spec);
     if (out_dir.empty()) out_dir = "results/sweeps/" + spec.name;
+    if (fs::exists(out_dir) && !fs::is_directory(out_dir)) {
+      std::cerr << "hitnet-sweep: --out " << out_dir << " is an existing file, not a directory\n";
+      return exit_code::kBadConfig;
+    }
     if (dry_run) {  // reads, never writes: Slurm is asked, index.json is left as it is
       SweepIndex index = plan_sweep(spec, points, out_dir);
       std::string error;
@@ -210,6 +215,9 @@ int main(int argc, char** argv) {
       std::cerr << "hitnet-sweep: another hitnet-sweep session is running in " << out_dir << "\n";
       return exit_code::kFailed;
     }
+    // What a killed session left half-written (index.json, sweep.yaml, results.csv and .md);
+    // a --collect writing beside this session takes no lock, so a live writer's file stays.
+    remove_temporaries_in(out_dir, /*keep_live_writers=*/true);
     SweepIndex index = plan_sweep(spec, points, out_dir);
     write_sweep_spec(spec, index.directory);
     install_sweep_signal_handlers();

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "experiments/lib/exit_codes.hpp"
 #include "experiments/sweep/child_process.hpp"
 #include "experiments/sweep/point_command.hpp"
 #include "experiments/sweep/slurm_query.hpp"
@@ -59,6 +60,7 @@ std::string array_script_text(const SweepIndex& index,
   s << "set -u\n"
     << "hitnet_run=" << shell_quote(options.hitnet_run) << "\n"
     << "requeue=" << (options.requeue ? 1 : 0) << "\n"
+    << "interrupted=" << exit_code::kInterrupted << "  # hitnet-run's exit code: checkpointed\n"
     << "case \"$SLURM_ARRAY_TASK_ID\" in\n";
   for (size_t i = 0; i < pending.size(); ++i) {
     const PointRecord& r = *pending[i];
@@ -92,7 +94,7 @@ fi
 before=$(stat -c %Y "$checkpoint" 2> /dev/null || echo none)
 note "attempt $((${SLURM_RESTART_COUNT:-0} + 1)): ${command[*]}"
 # Slurm signals this script ahead of the time limit with SIGUSR1 (--signal=B:USR1@lead; not
-# TERM, which scancel sends too): hitnet-run gets SIGTERM, checkpoints and exits 130. Any
+# TERM, which scancel sends too): hitnet-run gets SIGTERM, checkpoints and exits $interrupted. Any
 # other SIGTERM (scancel, the limit itself) is passed on the same way, but is no time limit.
 time_limit=0
 stop() {
@@ -106,11 +108,11 @@ child=$!
 while kill -0 "$child" 2> /dev/null; do wait "$child"; done  # a trapped signal ends a wait early
 wait "$child"
 rc=$?
-if [ "$rc" = 130 ] && [ "$time_limit" = 1 ]; then
+if [ "$rc" = "$interrupted" ] && [ "$time_limit" = 1 ]; then
   after=$(stat -c %Y "$checkpoint" 2> /dev/null || echo none)
   if [ "$requeue" = 1 ] && [ "$after" != none ] && [ "$after" != "$before" ]; then
     note "checkpointed at the time limit: requeued, it resumes from the checkpoint"
-    scontrol requeue "$task" && exit 130
+    scontrol requeue "$task" && exit "$interrupted"
     note "scontrol requeue failed: the next submission of the sweep resumes it"
   elif [ "$requeue" = 1 ]; then
     note "no new checkpoint in this attempt: not requeued (give the points more --time)"

@@ -4,7 +4,8 @@
 # or results file is one clear error naming it; SIGHUP stops a run resumably and a closed
 # stdout does not kill it; --resume continues a run killed before its first checkpoint, leaves
 # a finished run alone, honours --threads and removes stale temporary files; a checkpoint in
-# the old format (no checksum) still resumes.
+# the old format (no checksum) still resumes; a run on a full disk fails saying why and resumes
+# once space allows.
 # usage: reliability.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -uo pipefail
 source "$(dirname "$0")/harness.sh"
@@ -57,11 +58,18 @@ echo "not a directory" > "$work/a-file"
 check "--out naming an existing file exits 2 (got $rc)" [ $rc -eq 2 ]
 check "--out naming a file says so" grep -q "a-file is an existing file, not a directory" "$work/outfile.err"
 check "--out naming a file leaves it alone" grep -q "not a directory" "$work/a-file"
+"$bin/hitnet-sweep" $cfg seed=1,2 --out "$work/a-file" > /dev/null 2> "$work/sweep-outfile.err"; rc=$?
+check "hitnet-sweep --out naming an existing file exits 2 (got $rc)" [ $rc -eq 2 ]
+check "hitnet-sweep says so" grep -q "a-file is an existing file, not a directory" \
+  "$work/sweep-outfile.err"
 "$run" $cfg model.hidden=100000000 --out "$work/huge" > /dev/null 2> "$work/huge.err"; rc=$?
 check "a model too large for memory is refused (got $rc)" [ $rc -eq 2 ]
 check "the refusal gives the figure" grep -q "needs about .* available" "$work/huge.err"
 check "no bad_alloc" bash -c "! grep -q bad_alloc '$work/huge.err'"
 check "nothing was written for a model too large" [ ! -e "$work/huge" ]
+"$bin/hitnet-bench" $cfg model.hidden=100000000 --seconds 1 > /dev/null 2> "$work/bench-huge.err"; rc=$?
+check "hitnet-bench refuses a model too large for memory (got $rc)" [ $rc -eq 2 ]
+check "hitnet-bench gives the figure" grep -q "needs about .* available" "$work/bench-huge.err"
 
 # --- A run stopped resumably, resumed with another thread count: --threads is honoured.
 "$run" $cfg threads=1 --out "$work/threads" --stop-after-batches 3 > /dev/null 2>&1; rc=$?
@@ -215,5 +223,25 @@ open(p, 'wb').write(bytes(b))" "$f" $how
     [ "$(wc -l < "$work/h5-$how.err")" -eq 1 ]
   check "no HDF5 internals ($how)" bash -c "! grep -q 'infinite loop\|HDF5-DIAG' '$work/h5-$how.err'"
 done
+
+# --- A full disk: the run fails saying why (not left "running"), and resumes once space allows.
+# Needs a small file system of its own: a tmpfs (root, as in CI); elsewhere the check is skipped.
+full="$work/full-disk"
+mkdir -p "$full"
+if mount -t tmpfs -o size=150k tmpfs "$full" 2> /dev/null; then
+  "$run" $cfg --out "$full/run" > /dev/null 2> "$work/full.err"; rc=$?
+  check "a run on a full disk exits 1 (got $rc)" [ $rc -eq 1 ]
+  check "the error names the full disk" grep -q "No space left on device" "$work/full.err"
+  check "summary.json says failed, not running" \
+    [ "$(json "$full/run/summary.json" status)" = failed ]
+  check "the summary gives the reason" grep -q "No space left on device" "$full/run/summary.json"
+  mount -o remount,size=8m "$full"
+  "$run" --resume "$full/run" > /dev/null 2>&1; rc=$?
+  check "with space again, --resume finishes the run (got $rc)" [ $rc -eq 0 ]
+  check "the resumed run says finished" [ "$(json "$full/run/summary.json" status)" = finished ]
+  umount "$full"
+else
+  echo "skipped: the full-disk checks need a tmpfs mount (root)"
+fi
 
 report

@@ -4,7 +4,8 @@
 #     interrupted one continues from its checkpoint with the thread count of the session that
 #     resumes it, the run a SIGKILLed sweep had going finishes on its own and the next session
 #     follows it, all points end finished with their exit codes, and a rerun of a finished sweep
-#     does no work; a hang-up of the sweep's terminal stops neither the sweep nor its runs;
+#     does no work and removes the temporaries killed writers left; a hang-up of the sweep's
+#     terminal stops neither the sweep nor its runs;
 #  2. a deliberately failing point is reported at once with its log tail, the others finish,
 #     the exit status is 1, --fail-fast stops the rest;
 #  3. the collected table (CSV and Markdown) has the varied keys, status and metrics, and
@@ -94,8 +95,16 @@ t = pd.read_csv(sys.argv[1])
 assert (t["status"] == "finished").all() and (t["exit_code"] == 0).all(), t[["status", "exit_code"]]
 PY
 
-echo "== 1d. a finished sweep does no work"
+echo "== 1d. a finished sweep does no work, and clears what killed writers left"
+# Temporaries of a writer that died before its rename (a pid that has exited) go; one of a
+# writer still running (a --collect beside the sweep: this shell's pid) stays.
+sh -c 'exit 0' & dead=$!; wait "$dead"
+for f in index.json sweep.yaml results.csv; do echo half > "resume/$f.tmp.$dead"; done
+echo writing > "resume/results.md.tmp.$$"
 rc=0; "$sweep" "${args[@]}" > run4.out 2>&1 || rc=$?
+[ -z "$(ls resume/*.tmp.$dead 2> /dev/null)" ] || fail "stale temporaries stayed: $(ls resume)"
+[ -e "resume/results.md.tmp.$$" ] || fail "a live writer's temporary was removed"
+rm "resume/results.md.tmp.$$"
 expect_status 0 "$rc" "rerun of a finished sweep"
 grep -q "4 already done, 0 to run" run4.out || fail "rerun did work: $(cat run4.out)"
 ! grep -q "^start\|^resume" run4.out || fail "rerun started points"
@@ -163,8 +172,10 @@ for column in ("best_valid_ppl", "epochs_run", "hash", "run_dir"):
     assert column in t.columns, column
 PY
 
-# The analysis package reads the same sweep directory as a tree of runs.
-PYTHONPATH="$src/analysis" "$py" - failing <<'PY' || fail "hitnet_analysis.load_tree cannot read the sweep"
+# The analysis package, as installed (ctest's analysis.venv fixture gives HITNET_ANALYSIS_PYTHON,
+# the venv of analysis/README.md), reads the same sweep directory as a tree of runs.
+"${HITNET_ANALYSIS_PYTHON:?the Python of the venv with hitnet_analysis installed (ctest sets it)}" \
+  - failing <<'PY' || fail "hitnet_analysis.load_tree cannot read the sweep"
 import sys
 from hitnet_analysis import load_tree
 t = load_tree(sys.argv[1])

@@ -159,6 +159,10 @@ TEST_CASE("out-of-range values and bad choices are errors at the line that set t
              Catch::Contains("data.corpus: corpus files needs"));
   CHECK_THAT(error_of("quant: {gates: {r: btq}}\n"),
              Catch::Contains("test.yaml:1: quant.gates.r: model.cell lstm has no gate 'r'"));
+  CHECK_THAT(error_of("model: {cell: gru}\nquant: {cell_state_quant: ttq}\n"),
+             Catch::Contains("test.yaml:2: quant.cell_state_quant: model.cell gru has no cell "
+                             "state: leave it fp"));
+  CHECK(error_of("model: {cell: gru}\nquant: {cell_state_quant: fp}\n") == "(no error)");
   CHECK_THAT(error_of("name: a/b\n"), Catch::Contains("name: must be a non-empty name"));
 }
 

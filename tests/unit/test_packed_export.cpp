@@ -221,8 +221,9 @@ TEST_CASE("schemes the packed format cannot run are refused by config key", "[in
   // Weight groups with scales of their own are packed (format version 3).
   CHECK_NOTHROW(check_packable(tiny_hitnet({"quant.weight_granularity=gate"})));
   CHECK_NOTHROW(check_packable(tiny_hitnet({"model.cell=gru", "quant.recurrent_diagonal=apart"})));
-  // A GRU has no cell-state placement: its setting does not matter.
-  CHECK_NOTHROW(check_packable(tiny_hitnet({"model.cell=gru", "quant.cell_state_quant=uniform"})));
+  // A GRU has no cell state: the config refuses a quantizer for it rather than ignore it.
+  CHECK_THROWS_WITH(tiny_hitnet({"model.cell=gru", "quant.cell_state_quant=uniform"}),
+                    Catch::Contains("model.cell gru has no cell state"));
   CHECK_THROWS_WITH(export_run(std::string(HITNET_BINARY_DIR) + "/test-runs/no_such_run"),
                     Catch::Contains("no_such_run/config.yaml: no such file"));
 }

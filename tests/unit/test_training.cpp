@@ -2,9 +2,11 @@
 // deterministic for a seed and thread count, and an interrupted run resumed from its
 // checkpoint ends with exactly the metrics of an uninterrupted one.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/config/load.hpp"
 #include "core/io/checkpoint.hpp"
@@ -263,6 +265,44 @@ TEST_CASE("every epoch starts from a zero carried state", "[training]") {
   CHECK(end.floats("state.c.0").cwiseAbs().maxCoeff() == 0);
 }
 
+TEST_CASE("a stop request is honoured during validation and during the test", "[training]") {
+  // One batch of training, then 2 million tokens to validate and as many to test (seconds
+  // each): a stop requested once an evaluation has begun lands inside it. Each phase announces
+  // itself by a file: latest.ckpt is written after the batch (checkpoint_every 1), just before
+  // validation; best.ckpt once validation has finished, just before the test.
+  const Config cfg = tiny({"data.synthetic_tokens=20000000", "train.max_batches=1",
+                           "train.epochs=1", "train.checkpoint_every=1"});
+  const RunResult whole = run_in(fresh_dir("stop_in_eval_whole"), cfg);
+  REQUIRE(whole.status == RunStatus::kFinished);
+
+  const std::string dir = fresh_dir("stop_in_eval");
+  auto stop_once_written = [](const std::string& file) {
+    return std::thread([file] {
+      while (!fs::exists(file)) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      g_stop_requested = true;
+    });
+  };
+  std::thread watcher = stop_once_written(dir + "/checkpoints/latest.ckpt");
+  const RunResult in_validation = run_in(dir, cfg);
+  watcher.join();
+  g_stop_requested = false;
+  REQUIRE(in_validation.status == RunStatus::kInterrupted);
+  CHECK(summary(dir)["status"] == "interrupted");
+  CHECK_FALSE(fs::exists(dir + "/checkpoints/best.ckpt"));  // validation never finished
+
+  watcher = stop_once_written(dir + "/checkpoints/best.ckpt");
+  const RunResult in_test = run_in(dir, cfg, 0, true);
+  watcher.join();
+  g_stop_requested = false;
+  REQUIRE(in_test.status == RunStatus::kInterrupted);
+  CHECK(summary(dir)["status"] == "interrupted");
+
+  const RunResult rest = run_in(dir, cfg, 0, true);
+  REQUIRE(rest.status == RunStatus::kFinished);
+  CHECK(rest.best_valid_ppl == whole.best_valid_ppl);
+  CHECK(rest.test_ppl == whole.test_ppl);
+}
+
 TEST_CASE("a diverged run records no best epoch", "[training]") {
   const std::string dir = fresh_dir("diverged");
   const RunResult r = run_in(dir, tiny({"train.lr=1e30", "train.clip=0"}));
@@ -271,6 +311,8 @@ TEST_CASE("a diverged run records no best epoch", "[training]") {
   CHECK(s["status"] == "diverged");
   CHECK(s["best_valid_ppl"].is_null());
   CHECK(s["best_epoch"].is_null());
+  CHECK_THAT(s.value("reason", ""),
+             Catch::Contains("perplexity is inf"));  // why, beside the status
 }
 
 TEST_CASE("init.from starts from another run's best parameters", "[training]") {
