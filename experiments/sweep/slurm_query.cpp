@@ -79,35 +79,48 @@ bool live_slurm_tasks(const std::string& job_name, const Backoff& backoff,
   return true;
 }
 
-std::map<std::string, TaskEnd> ended_slurm_tasks(const std::string& job_id) {
+namespace {
+int exit_of(int code, int signal) {
+  return signal != 0 ? 128 + signal : code;
+}
+}  // namespace
+
+std::map<std::string, TaskEnd> parse_sacct_tasks(const std::string& output) {
   std::map<std::string, TaskEnd> out;
-  auto exit_of = [](int code, int signal) { return signal != 0 ? 128 + signal : code; };
-  // sacct: "123_4|COMPLETED|0:0" (exit code:signal). Fails where accounting is off.
-  const CommandResult acct =
-      run_command({"sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode"});
-  if (acct.exit_code == 0) {
-    static const std::regex row(R"(^(\d+_\d+)\|(\S+)[^|]*\|(\d+):(\d+)$)");
-    std::istringstream in(acct.output);
-    for (std::string line; std::getline(in, line);) {
-      std::smatch m;
-      if (std::regex_match(line, m, row))
-        out[m[1]] = {m[2], exit_of(std::stoi(m[3]), std::stoi(m[4]))};
-    }
+  static const std::regex row(R"(^(\d+_\d+)\|(\S+)[^|]*\|(\d+):(\d+)$)");
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, row))
+      out[m[1]] = {m[2], exit_of(std::stoi(m[3]), std::stoi(m[4]))};
   }
-  // scontrol: what slurmctld still remembers, for what sacct does not know.
-  const CommandResult ctl = run_command({"scontrol", "-o", "show", "job", job_id});
-  if (ctl.exit_code != 0) return out;
+  return out;
+}
+
+void add_scontrol_tasks(const std::string& job_id, const std::string& output,
+                        std::map<std::string, TaskEnd>& tasks) {
   static const std::regex task(R"(ArrayTaskId=(\d+)\s)"), state(R"(JobState=(\S+))"),
       code(R"(\bExitCode=(\d+):(\d+))");
-  std::istringstream in(ctl.output);
+  std::istringstream in(output);
   for (std::string line; std::getline(in, line);) {
     std::smatch t, s, c;
     if (!std::regex_search(line, t, task) || !std::regex_search(line, s, state) ||
         !std::regex_search(line, c, code))
       continue;
     const std::string id = job_id + "_" + std::string(t[1]);
-    if (!out.count(id)) out[id] = {s[1], exit_of(std::stoi(c[1]), std::stoi(c[2]))};
+    if (!tasks.count(id)) tasks[id] = {s[1], exit_of(std::stoi(c[1]), std::stoi(c[2]))};
   }
+}
+
+std::map<std::string, TaskEnd> ended_slurm_tasks(const std::string& job_id) {
+  // sacct first: it keeps every ended task; it fails where accounting is off.
+  const CommandResult acct =
+      run_command({"sacct", "-n", "-P", "-X", "-j", job_id, "-o", "JobID,State,ExitCode"});
+  std::map<std::string, TaskEnd> out;
+  if (acct.exit_code == 0) out = parse_sacct_tasks(acct.output);
+  // scontrol: what slurmctld still remembers, for what sacct does not know.
+  const CommandResult ctl = run_command({"scontrol", "-o", "show", "job", job_id});
+  if (ctl.exit_code == 0) add_scontrol_tasks(job_id, ctl.output, out);
   return out;
 }
 

@@ -52,6 +52,13 @@ struct TaskEnd {
 // "<job>_<task>".
 std::map<std::string, TaskEnd> ended_slurm_tasks(const std::string& job_id);
 
+// The two answers it reads: `sacct -n -P -X -o JobID,State,ExitCode` lines ("123_4|COMPLETED|0:0",
+// exit code:signal), and `scontrol -o show job` lines, which add only the tasks sacct did not
+// list.
+std::map<std::string, TaskEnd> parse_sacct_tasks(const std::string& output);
+void add_scontrol_tasks(const std::string& job_id, const std::string& output,
+                        std::map<std::string, TaskEnd>& tasks);
+
 // "30", "1:30" (minutes:seconds), "2:00:00", "1-12", "1-12:30", "1-12:30:00" -> seconds, as
 // sbatch --time reads them; -1 for anything else (UNLIMITED, a typo).
 long slurm_time_seconds(const std::string& text);

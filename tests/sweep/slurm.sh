@@ -7,7 +7,8 @@
 #  2. a resubmission submits only the unfinished point; a session that lost the job id (it died
 #     between sbatch and index.json) still finds the queued task by the array's job name, so
 #     submits nothing twice; a local session leaves that task to Slurm;
-#  3. the table is collected;
+#  3. the table is collected, and a submission leaves to it a point that a local run (of a
+#     session that died) still holds;
 #  4. a hitnet-run that cannot run on the node (a binary built for another CPU) fails the task
 #     at once with its message;
 #  5. the cluster stops on every exit path, including a SIGKILL of its owner.
@@ -114,6 +115,30 @@ assert list(t["status"]) == ["finished"] * 3 + ["failed"]
 assert t["test_ppl"][:3].between(1.0, 60.0).all() and pd.isna(t["test_ppl"][3])
 assert t["exit_code"][3] == 1
 PY
+
+echo "== 3b. a submission leaves to it a point that a local run holds"
+# A local session starts two slow points and dies (SIGKILL): the run it started goes on under
+# its run lock. A Slurm submission of the same sweep submits only the other point.
+# Points of tens of seconds: the local run must outlast the submission.
+slow=(data.synthetic_tokens=2000000 train.epochs=2 model.hidden=48)
+setsid "$sweep" "$tiny" seed=11,12 "${slow[@]}" --out live --jobs 1 --threads-per-run 1 \
+  > live-local.out 2>&1 &
+pid=$!
+wait_for_live live 30
+kill -KILL "$pid"
+wait "$pid" 2> /dev/null || true
+rc=0; "$sweep" "$tiny" seed=11,12 "${slow[@]}" --out live "${slurm_args[@]}" --sbatch-arg=--hold \
+  > live-slurm.out 2>&1 || rc=$?
+cat live-slurm.out
+expect_status 0 "$rc" "submission beside a live local run"
+grep -q "not submitted: point 1 .* is running already" live-slurm.out ||
+  fail "a point a local run holds was submitted to Slurm"
+grep -q "submitted 1 point(s) as job array" live-slurm.out || fail "the other point was not submitted"
+live_job=$(sed -n 's/.*submitted 1 point(s) as job array \([0-9]*\).*/\1/p' live-slurm.out)
+scancel "$live_job"
+for d in $(live_runs live); do kill -TERM "$(cat "$d/.lock")" 2> /dev/null || true; done
+for _ in $(seq 1 300); do [ -z "$(live_runs live)" ] && break; sleep 0.1; done
+[ -z "$(live_runs live)" ] || fail "the local run did not stop"
 
 echo "== 4. a hitnet-run built for another CPU fails its task at once, saying why"
 cat > wrong-cpu-run.sh <<SH

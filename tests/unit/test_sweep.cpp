@@ -341,6 +341,33 @@ TEST_CASE("one table maps hitnet-run's exit codes to statuses and back", "[sweep
   CHECK(exit_code_of_status(status::kSubmitted) == -1);
 }
 
+TEST_CASE("ended Slurm tasks are read from sacct first, scontrol for the rest", "[sweep]") {
+  // sacct -n -P -X -o JobID,State,ExitCode: a cancelled task's state has words after it, a
+  // signal makes the code 128 + signal, a still-running array's summary line is no task.
+  auto tasks = parse_sacct_tasks(
+      "123_0|COMPLETED|0:0\n123_1|FAILED|1:0\n123_2|CANCELLED by 0|0:15\n"
+      "123_3|TIMEOUT|0:0\n123_[4-5]|PENDING|0:0\n");
+  REQUIRE(tasks.size() == 4);
+  CHECK(tasks["123_0"].state == "COMPLETED");
+  CHECK(tasks["123_0"].exit_code == 0);
+  CHECK(tasks["123_1"].exit_code == 1);
+  CHECK(tasks["123_2"].state == "CANCELLED");
+  CHECK(tasks["123_2"].exit_code == 128 + 15);
+  CHECK(tasks["123_3"].state == "TIMEOUT");
+  // scontrol adds what sacct did not list and never overrides it.
+  add_scontrol_tasks("123",
+                     "JobId=130 ArrayJobId=123 ArrayTaskId=1 JobName=x JobState=COMPLETED "
+                     "Reason=None ExitCode=0:0 DerivedExitCode=0:0\n"
+                     "JobId=131 ArrayJobId=123 ArrayTaskId=6 JobName=x JobState=FAILED "
+                     "Reason=NonZeroExitCode ExitCode=2:0 DerivedExitCode=0:0\n",
+                     tasks);
+  REQUIRE(tasks.size() == 5);
+  CHECK(tasks["123_1"].state == "FAILED");
+  CHECK(tasks["123_6"].state == "FAILED");
+  CHECK(tasks["123_6"].exit_code == 2);
+  CHECK(parse_sacct_tasks("sacct: error: Slurm accounting storage is disabled\n").empty());
+}
+
 TEST_CASE("Slurm time limits are read as sbatch reads them", "[sweep]") {
   CHECK(slurm_time_seconds("30") == 1800);
   CHECK(slurm_time_seconds("1") == 60);
