@@ -4,6 +4,7 @@
 # deterministic ones), exported to a packed file and evaluated by the inference library with
 # every kernel choice: the same perplexities. Then the errors: a truncated, corrupt, foreign or
 # missing model file (exit 1), a scheme the format cannot run (a TTQ-scaled h: exit 2, naming the key).
+# Last, hitnet-bench's packed path runs and reports both engines.
 # usage: packed.sh BIN_DIR SOURCE_DIR WORK_DIR
 set -uo pipefail
 source "$(dirname "$0")/harness.sh"
@@ -86,5 +87,22 @@ yaml.safe_dump(cfg, open(sys.argv[1], 'w'))" "$work/scaled_h/config.yaml"
 "$bin/hitnet-export" "$work/scaled_h" > /dev/null 2> "$work/scaled_h.err"; rc=$?
 check "export of a TTQ-scaled h exits 2 (got $rc)" [ $rc -eq 2 ]
 check "the refusal names the key" grep -q "quant.hidden_quant: method 'ttq' cannot be packed" "$work/scaled_h.err"
+
+# hitnet-bench's packed path on the same scheme: model and recurrent-weight bytes against
+# float32, and both engines timed at batch 1 and 10 (figures in its --json).
+"$bin/hitnet-bench" configs/tiny_synthetic.yaml quant.weight_quant=ttq quant.sloping_factor=0.5 \
+  "quant.sigmoid_quant={method: btq, eval: deterministic}" \
+  "quant.tanh_quant={method: btq, eval: deterministic}" --packed --seconds 0.2 \
+  --json "$work/bench.json" > "$work/bench.out" 2>&1; rc=$?
+check "hitnet-bench --packed exits 0 (got $rc)" [ $rc -eq 0 ]
+check "hitnet-bench --packed compares the recurrent weights' bytes" \
+  grep -q "recurrent weights (W_ih, W_hh): packed [0-9]* bytes, float32 32768 bytes" "$work/bench.out"
+check "hitnet-bench --packed measures both engines at batch 1 and 10" /usr/bin/python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['recurrent_weight_bytes'] * 4 < d['recurrent_weight_float32_bytes'], d
+for b in ('batch1', 'batch10'):
+    for k in ('w_hh_product_us', 'recurrent_step_tokens_per_s', 'eval_tokens_per_s'):
+        assert d[b][k]['packed'] > 0 and d[b][k]['float32'] > 0, (b, k, d[b])" "$work/bench.json"
 
 report "packed e2e"
