@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 namespace hitnet {
@@ -33,20 +34,27 @@ std::string temp_path_for(const std::string& path) {
   return path + ".tmp." + std::to_string(::getpid());
 }
 
-bool is_temp_name(const std::string& file_name) {
+namespace {
+// The pid in a temp_path_for() name "<name>.tmp.<pid>"; nullopt for any other name.
+std::optional<long> temp_writer_pid(const std::string& file_name) {
   const std::size_t mark = file_name.rfind(".tmp.");
-  if (mark == std::string::npos || mark == 0) return false;
+  if (mark == std::string::npos || mark == 0) return std::nullopt;
   const std::string pid = file_name.substr(mark + 5);
-  return !pid.empty() && pid.find_first_not_of("0123456789") == std::string::npos;
+  if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  return std::strtol(pid.c_str(), nullptr, 10);
+}
+}  // namespace
+
+bool is_temp_name(const std::string& file_name) {
+  return temp_writer_pid(file_name).has_value();
 }
 
 void remove_temporaries_in(const std::string& dir, bool keep_live_writers) {
   std::error_code ignored;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ignored)) {
-    const std::string name = entry.path().filename().string();
-    if (!entry.is_regular_file(ignored) || !is_temp_name(name)) continue;
-    const long pid = std::strtol(name.c_str() + name.rfind(".tmp.") + 5, nullptr, 10);
-    const bool live = ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
+    const auto pid = temp_writer_pid(entry.path().filename().string());
+    if (!entry.is_regular_file(ignored) || !pid) continue;
+    const bool live = ::kill(static_cast<pid_t>(*pid), 0) == 0 || errno == EPERM;
     if (!(keep_live_writers && live)) std::filesystem::remove(entry.path(), ignored);
   }
 }

@@ -241,7 +241,7 @@ class Run {
   Progress progress_;
   FinalMetrics final_;
   std::optional<RunResult> result_;  // set when the run ends early (stopped or diverged)
-  std::string reason_;               // why a failed or diverged run ended: summary.json's
+  std::string reason_;               // why a failed or diverged run ended (summary.json)
   Clock::time_point session_start_ = Clock::now();
   double wall_before_ = 0;  // wall_s of earlier sessions
   long long session_batches_ = 0;
